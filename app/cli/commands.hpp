@@ -1,0 +1,9 @@
+#pragma once
+// The `traverse` subcommands. Each returns the process exit status; errors are thrown
+// (traverse::Error, UsageError) and turned into one line by main().
+namespace traverse::cli {
+
+int runInfo(int argc, char** argv);     // traverse info FILE...
+int runHazards(int argc, char** argv);  // traverse hazards --dtm F [--ortho F] --out DIR
+
+}  // namespace traverse::cli

@@ -1,0 +1,532 @@
+#include "terrain/hazard_maps.hpp"
+
+#include "terrain/error.hpp"
+#include "terrain/raster.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <thread>
+#include <vector>
+
+namespace traverse::terrain {
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kRadToDeg = 57.295779513082320876f;
+
+// atan for t >= 0, branch-free so that the slope loop vectorises; absolute error below 2e-7 rad
+// (1e-5 degree). Range reduction at tan(pi/8) and tan(3pi/8), then an odd polynomial on
+// |x| <= tan(pi/8) (the classic single-precision scheme).
+inline float atanNonNegative(float t) {
+    const bool big = t > 2.414213562373095f;
+    const bool mid = t > 0.4142135623730950f;
+    const float xBig = -1.0f / (t + 1e-30f);
+    const float xMid = (t - 1.0f) / (t + 1.0f);
+    const float x = big ? xBig : (mid ? xMid : t);
+    const float y0 = big ? 1.5707963267948966f : (mid ? 0.7853981633974483f : 0.0f);
+    const float z = x * x;
+    const float p = (((8.05374449538e-2f * z - 1.38776856032e-1f) * z + 1.99777106478e-1f) * z -
+                     3.33329491539e-1f) * z * x + x;
+    return y0 + p;
+}
+
+struct Stats {
+    std::int64_t valid = 0, unknown = 0, hazard = 0;
+    float maxSlope = 0.0f;
+};
+
+// One fused pass over output rows [rBegin, rEnd) of a block. Input rows [inRow0, inRow0 + inRows)
+// are in memory; rows outside the DTM count as nodata. Outputs are indexed from outRow0.
+struct Kernel {
+    const float* in = nullptr;
+    int inRow0 = 0, inRows = 0;
+    int cols = 0, totalRows = 0;
+    float noData = 0.0f;
+    bool hasNoData = false;
+    double zRef = 0.0;  // subtracted before the plane fits, for precision
+    float invEw = 1.0f, invNs = 1.0f;
+    HazardWindows win;
+    HazardLimits limits;
+
+    int outRow0 = 0;
+    float *slope = nullptr, *roughness = nullptr, *step = nullptr, *cost = nullptr;
+    std::uint8_t *unknown = nullptr, *hazard = nullptr;
+
+    const float* inRow(int j) const { return in + std::ptrdiff_t(j - inRow0) * cols; }
+    bool isInvalid(float v) const { return std::isnan(v) || (hasNoData && v == noData); }
+
+    void run(int rBegin, int rEnd, Stats& st) const;
+};
+
+// Scratch rows for one thread: horizontal partial results of the last `ring` input rows.
+struct Scratch {
+    int ring = 0, cols = 0, pad = 0;
+    std::vector<std::uint8_t> inv;          // padded invalid flags of the row being processed
+    std::vector<double> zp;                 // padded z - zRef (invalid -> 0)
+    std::vector<float> vmax, vmin;          // padded, invalid -> -inf / +inf
+    std::vector<std::uint8_t> or1, orK, orU;  // ring rows: OR of invalid over radius 1, k, u
+    std::vector<double> h0, h1, h2;         // ring rows: sums of z', x z', z'^2 over radius k
+    std::vector<float> hmax, hmin;          // ring rows: max/min over [c, c + w)
+    std::vector<float> range;               // ring rows: anchored window ranges
+    std::vector<double> sS, sX, sY, sZZ;    // vertical accumulators, one row
+    std::vector<std::uint8_t> accOr;
+    std::vector<float> accStep;
+
+    Scratch(int ringRows, int c, int p)
+        : ring(ringRows), cols(c), pad(p), inv(std::size_t(c + 2 * p)), zp(std::size_t(c + 2 * p)),
+          vmax(std::size_t(c + 2 * p)), vmin(std::size_t(c + 2 * p)), or1(std::size_t(ring) * c),
+          orK(std::size_t(ring) * c), orU(std::size_t(ring) * c), h0(std::size_t(ring) * c),
+          h1(std::size_t(ring) * c), h2(std::size_t(ring) * c), hmax(std::size_t(ring) * c),
+          hmin(std::size_t(ring) * c), range(std::size_t(ring) * c), sS(std::size_t(c)), sX(std::size_t(c)),
+          sY(std::size_t(c)), sZZ(std::size_t(c)), accOr(std::size_t(c)), accStep(std::size_t(c) + std::size_t(p)) {}
+    std::size_t slot(int j) const { return std::size_t(((j % ring) + ring) % ring) * std::size_t(cols); }
+};
+
+void horizontalOr(const std::uint8_t* padded, int pad, int cols, int radius, std::uint8_t* out) {
+    std::memcpy(out, padded + pad, std::size_t(cols));
+    for (int d = 1; d <= radius; ++d) {
+        const std::uint8_t* l = padded + pad - d;
+        const std::uint8_t* r = padded + pad + d;
+        for (int c = 0; c < cols; ++c) out[c] = std::uint8_t(out[c] | l[c] | r[c]);
+    }
+}
+
+void Kernel::run(int rBegin, int rEnd, Stats& st) const {
+    const int k = win.roughnessRadius, w = win.stepSide, u = win.unknownRadius, H = win.halo;
+    const int pad = std::max({k, w, u, 1});
+    Scratch s(2 * H + 2, cols, pad);
+
+    auto computeHorizontal = [&](int j) {
+        const std::size_t o = s.slot(j);
+        const bool inside = j >= 0 && j < totalRows;
+        std::fill(s.inv.begin(), s.inv.end(), std::uint8_t(1));
+        std::fill(s.zp.begin(), s.zp.end(), 0.0);
+        std::fill(s.vmax.begin(), s.vmax.end(), -kInf);
+        std::fill(s.vmin.begin(), s.vmin.end(), kInf);
+        if (inside) {
+            const float* z = inRow(j);
+            for (int c = 0; c < cols; ++c) {
+                const float v = z[c];
+                const bool bad = isInvalid(v);
+                s.inv[std::size_t(pad + c)] = bad;
+                s.zp[std::size_t(pad + c)] = bad ? 0.0 : double(v) - zRef;
+                s.vmax[std::size_t(pad + c)] = bad ? -kInf : v;
+                s.vmin[std::size_t(pad + c)] = bad ? kInf : v;
+            }
+        }
+        horizontalOr(s.inv.data(), pad, cols, 1, &s.or1[o]);
+        horizontalOr(s.inv.data(), pad, cols, k, &s.orK[o]);
+        horizontalOr(s.inv.data(), pad, cols, u, &s.orU[o]);
+
+        double* a0 = &s.h0[o];
+        double* a1 = &s.h1[o];
+        double* a2 = &s.h2[o];
+        std::fill(a0, a0 + cols, 0.0);
+        std::fill(a1, a1 + cols, 0.0);
+        std::fill(a2, a2 + cols, 0.0);
+        for (int d = -k; d <= k; ++d) {
+            const double* zz = s.zp.data() + pad + d;
+            const double dd = d;
+            for (int c = 0; c < cols; ++c) {
+                const double v = zz[c];
+                a0[c] += v;
+                a1[c] += dd * v;
+                a2[c] += v * v;
+            }
+        }
+        float* mx = &s.hmax[o];
+        float* mn = &s.hmin[o];
+        std::memcpy(mx, s.vmax.data() + pad, sizeof(float) * std::size_t(cols));
+        std::memcpy(mn, s.vmin.data() + pad, sizeof(float) * std::size_t(cols));
+        for (int d = 1; d < w; ++d) {
+            const float* vx = s.vmax.data() + pad + d;
+            const float* vn = s.vmin.data() + pad + d;
+            for (int c = 0; c < cols; ++c) {
+                mx[c] = std::max(mx[c], vx[c]);
+                mn[c] = std::min(mn[c], vn[c]);
+            }
+        }
+    };
+
+    // Range of the w x w window whose top-left cell is (j, c); 0 when it has < 2 valid cells.
+    auto computeRange = [&](int j) {
+        float* rg = &s.range[s.slot(j)];
+        const float* mx0 = &s.hmax[s.slot(j)];
+        const float* mn0 = &s.hmin[s.slot(j)];
+        std::copy(mx0, mx0 + cols, s.accStep.begin());
+        float* mn = s.vmin.data();  // reuse as the running minimum
+        std::copy(mn0, mn0 + cols, mn);
+        for (int d = 1; d < w; ++d) {
+            const float* mxd = &s.hmax[s.slot(j + d)];
+            const float* mnd = &s.hmin[s.slot(j + d)];
+            for (int c = 0; c < cols; ++c) {
+                s.accStep[std::size_t(c)] = std::max(s.accStep[std::size_t(c)], mxd[c]);
+                mn[c] = std::min(mn[c], mnd[c]);
+            }
+        }
+        for (int c = 0; c < cols; ++c) {
+            const float r = s.accStep[std::size_t(c)] - mn[c];
+            rg[c] = r >= 0.0f ? r : 0.0f;  // -inf - +inf (no valid cell) gives -inf
+        }
+    };
+
+    const double n = double(2 * k + 1) * double(2 * k + 1);
+    const double sxx = double(2 * k + 1) * double(k) * double(k + 1) * double(2 * k + 1) / 3.0;
+    const float maxSlope = float(limits.maxSlopeDeg), maxStep = float(limits.maxStepM),
+                maxRough = float(limits.maxRoughnessM);
+    const float invMaxSlope2 = 1.0f / (maxSlope * maxSlope), invMaxStep = 1.0f / maxStep,
+                invMaxRough = 1.0f / maxRough;
+
+    int nextH = rBegin - H;
+    int nextR = rBegin - (w - 1);
+    for (int r = rBegin; r < rEnd; ++r) {
+        while (nextH <= r + H) computeHorizontal(nextH++);
+        while (nextR <= r) computeRange(nextR++);
+        const std::ptrdiff_t oo = std::ptrdiff_t(r - outRow0) * cols;
+        float* oSlope = slope + oo;
+        float* oRough = roughness + oo;
+        float* oStep = step + oo;
+        float* oCost = cost + oo;
+        std::uint8_t* oUnknown = unknown + oo;
+        std::uint8_t* oHazard = hazard + oo;
+
+        // Slope: Horn, summing the window in float in gdaldem's order.
+        if (r >= 1 && r + 1 < totalRows && cols >= 3) {
+            const float* zm = inRow(r - 1);
+            const float* z0 = inRow(r);
+            const float* zq = inRow(r + 1);
+            const std::uint8_t* om = &s.or1[s.slot(r - 1)];
+            const std::uint8_t* o0 = &s.or1[s.slot(r)];
+            const std::uint8_t* oq = &s.or1[s.slot(r + 1)];
+            oSlope[0] = kNoData;
+            oSlope[cols - 1] = kNoData;
+            for (int c = 1; c < cols - 1; ++c) {
+                const float a = zm[c - 1], b = zm[c], cc = zm[c + 1];
+                const float d = z0[c - 1], f = z0[c + 1];
+                const float g = zq[c - 1], h = zq[c], i = zq[c + 1];
+                const float sx = (((a + d) + d) + g) - (((cc + f) + f) + i);
+                const float sy = (((g + h) + h) + i) - (((a + b) + b) + cc);
+                const float dx = sx * invEw, dy = sy * invNs;
+                const float t = std::sqrt(dx * dx + dy * dy) * 0.125f;
+                const float deg = atanNonNegative(t) * kRadToDeg;
+                oSlope[c] = (om[c] | o0[c] | oq[c]) ? kNoData : deg;
+            }
+        } else {
+            std::fill(oSlope, oSlope + cols, kNoData);
+        }
+
+        // Roughness: RMS residual of the plane fit, from the window sums.
+        std::fill(s.sS.begin(), s.sS.end(), 0.0);
+        std::fill(s.sX.begin(), s.sX.end(), 0.0);
+        std::fill(s.sY.begin(), s.sY.end(), 0.0);
+        std::fill(s.sZZ.begin(), s.sZZ.end(), 0.0);
+        std::fill(s.accOr.begin(), s.accOr.end(), std::uint8_t(0));
+        for (int dy = -k; dy <= k; ++dy) {
+            const std::size_t o = s.slot(r + dy);
+            const double* a0 = &s.h0[o];
+            const double* a1 = &s.h1[o];
+            const double* a2 = &s.h2[o];
+            const std::uint8_t* ok = &s.orK[o];
+            const double ddy = dy;
+            for (int c = 0; c < cols; ++c) {
+                s.sS[std::size_t(c)] += a0[c];
+                s.sX[std::size_t(c)] += a1[c];
+                s.sY[std::size_t(c)] += ddy * a0[c];
+                s.sZZ[std::size_t(c)] += a2[c];
+                s.accOr[std::size_t(c)] |= ok[c];
+            }
+        }
+        for (int c = 0; c < cols; ++c) {
+            const double S = s.sS[std::size_t(c)], X = s.sX[std::size_t(c)], Y = s.sY[std::size_t(c)];
+            const double rss = s.sZZ[std::size_t(c)] - S * S / n - (X * X + Y * Y) / sxx;
+            const float rough = float(std::sqrt(std::max(rss, 0.0) / n));
+            oRough[c] = s.accOr[std::size_t(c)] ? kNoData : rough;
+        }
+
+        // Step: the largest range among the w x w windows containing the cell.
+        std::fill(s.accStep.begin(), s.accStep.end(), 0.0f);
+        float* acc = s.accStep.data() + pad;  // pad cells to the left stay 0
+        for (int d = 0; d < w; ++d) {
+            const float* rg = &s.range[s.slot(r - d)];
+            for (int c = 0; c < cols; ++c) acc[c] = std::max(acc[c], rg[c]);
+        }
+        std::copy(acc, acc + cols, oStep);
+        for (int d = 1; d < w; ++d)
+            for (int c = 0; c < cols; ++c) oStep[c] = std::max(oStep[c], acc[c - d]);
+
+        // Unknown terrain: nodata within u cells (or the edge of the DTM).
+        std::fill(s.accOr.begin(), s.accOr.end(), std::uint8_t(0));
+        for (int dy = -u; dy <= u; ++dy) {
+            const std::uint8_t* ou = &s.orU[s.slot(r + dy)];
+            for (int c = 0; c < cols; ++c) s.accOr[std::size_t(c)] |= ou[c];
+        }
+
+        // Hard hazards and cost.
+        const bool rowInside = r >= 0 && r < totalRows;
+        const float* zr = rowInside ? inRow(r) : nullptr;
+        std::int64_t valid = 0, unk = 0, haz = 0;
+        float mxs = st.maxSlope;
+        for (int c = 0; c < cols; ++c) {
+            const bool centreBad = !zr || isInvalid(zr[c]);
+            const float sl = oSlope[c], ro = oRough[c];
+            float stp = oStep[c];
+            if (centreBad) stp = kNoData;
+            oStep[c] = stp;
+            const std::uint8_t un = s.accOr[std::size_t(c)];
+            const std::uint8_t bits = std::uint8_t((sl > maxSlope ? kHazardSlope : 0) |
+                                                   (stp > maxStep ? kHazardStep : 0) |
+                                                   (ro > maxRough ? kHazardRoughness : 0) | (un ? kHazardUnknown : 0));
+            const float c0 = 0.5f * sl * sl * invMaxSlope2 + 0.25f * ro * invMaxRough + 0.25f * stp * invMaxStep;
+            oUnknown[c] = un;
+            oHazard[c] = bits;
+            oCost[c] = bits ? 1.0f : std::min(std::max(c0, 0.0f), 0.99f);
+            valid += !centreBad;
+            unk += un;
+            haz += bits != 0;
+            mxs = std::max(mxs, sl);
+        }
+        st.valid += valid;
+        st.unknown += unk;
+        st.hazard += haz;
+        st.maxSlope = mxs;
+    }
+}
+
+void requirePositive(double v, const char* name) {
+    if (!std::isfinite(v) || v <= 0.0)
+        throw Error(Error::Kind::InvalidArgument, std::string("hazard parameter ") + name + " must be a positive number");
+}
+
+}  // namespace
+
+HazardWindows hazardWindows(const HazardParams& p, double px) {
+    requirePositive(px, "pixel size");
+    requirePositive(p.footprintM, "footprint");
+    requirePositive(p.wheelM, "wheel diameter");
+    requirePositive(p.unknownBufferM, "unknown-terrain buffer");
+    requirePositive(p.limits.maxSlopeDeg, "max slope");
+    requirePositive(p.limits.maxStepM, "max step");
+    requirePositive(p.limits.maxRoughnessM, "max roughness");
+    HazardWindows w;
+    // Window sides are whole pixels: the footprint side rounded to an odd count of at least 3; the
+    // wheel window at least 2 pixels, since a height difference needs two posts.
+    w.roughnessRadius = std::max(1, int(std::lround((p.footprintM / px - 1.0) / 2.0)));
+    w.stepSide = std::max(2, int(std::lround(p.wheelM / px)) + 1);
+    w.unknownRadius = std::max({1, w.roughnessRadius, int(std::ceil(p.unknownBufferM / px - 1e-9))});
+    if (w.roughnessRadius > 64 || w.stepSide > 64 || w.unknownRadius > 64)
+        throw Error(Error::Kind::InvalidArgument,
+                    "hazard windows larger than 64 pixels: is the DTM's pixel size (" + std::to_string(px) +
+                        " m) right?");
+    w.halo = std::max({1, w.roughnessRadius, w.stepSide - 1, w.unknownRadius});
+    return w;
+}
+
+std::string_view layerName(HazardLayer l) {
+    switch (l) {
+        case HazardLayer::Slope: return "slope";
+        case HazardLayer::Roughness: return "roughness";
+        case HazardLayer::Step: return "step";
+        case HazardLayer::Unknown: return "unknown";
+        case HazardLayer::Hazard: return "hazard";
+        case HazardLayer::Cost: return "cost";
+    }
+    return "?";
+}
+
+std::string_view layerUnit(HazardLayer l) {
+    switch (l) {
+        case HazardLayer::Slope: return "deg";
+        case HazardLayer::Roughness:
+        case HazardLayer::Step: return "m";
+        default: return "";
+    }
+}
+
+namespace {
+
+// Runs the kernel over output rows [r0, r1) split among threads.
+Stats runParallel(const Kernel& kernel, int r0, int r1, int threads) {
+    const int rows = r1 - r0;
+    const int t = std::max(1, std::min(threads, rows / 8));
+    std::vector<Stats> stats(static_cast<std::size_t>(t));
+    if (t == 1) {
+        kernel.run(r0, r1, stats[0]);
+        return stats[0];
+    }
+    {
+        std::vector<std::jthread> pool;
+        for (int i = 1; i < t; ++i)
+            pool.emplace_back([&, i] { kernel.run(r0 + rows * i / t, r0 + rows * (i + 1) / t, stats[std::size_t(i)]); });
+        kernel.run(r0, r0 + rows / t, stats[0]);
+    }
+    Stats total;
+    for (const auto& s : stats) {
+        total.valid += s.valid;
+        total.unknown += s.unknown;
+        total.hazard += s.hazard;
+        total.maxSlope = std::max(total.maxSlope, s.maxSlope);
+    }
+    return total;
+}
+
+int resolveThreads(int t) {
+    return t > 0 ? t : std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+// The reference elevation subtracted before the plane fits (for precision) is the DTM's first valid
+// value in row order, rounded: the same however the rows are split into blocks, so that results do
+// not depend on the block size. Blocks before the first valid cell produce only nodata roughness.
+void updateReference(std::optional<double>& ref, const float* z, std::size_t count, const Kernel& k) {
+    if (ref) return;
+    for (std::size_t i = 0; i < count; ++i)
+        if (!k.isInvalid(z[i])) {
+            ref = std::round(double(z[i]));
+            return;
+        }
+}
+
+Kernel makeKernel(const DemGeometry& dem, const HazardParams& params) {
+    if (dem.cols <= 0 || dem.rows <= 0) throw Error(Error::Kind::InvalidArgument, "DTM has no cells");
+    requirePositive(std::abs(dem.ewres), "pixel width");
+    requirePositive(std::abs(dem.nsres), "pixel height");
+    Kernel k;
+    k.cols = dem.cols;
+    k.totalRows = dem.rows;
+    // A nodata value outside float32's range can match no cell.
+    k.hasNoData = dem.noData.has_value() && std::isfinite(*dem.noData) &&
+                  std::abs(*dem.noData) <= double(std::numeric_limits<float>::max());
+    k.noData = k.hasNoData ? float(*dem.noData) : 0.0f;
+    k.invEw = float(1.0 / dem.ewres);
+    k.invNs = float(1.0 / dem.nsres);
+    k.win = hazardWindows(params, std::sqrt(std::abs(dem.ewres * dem.nsres)));
+    k.limits = params.limits;
+    return k;
+}
+
+void checkStop(const HazardRunOptions& o) {
+    if (o.stop.stop_requested()) throw Error(Error::Kind::Cancelled, "hazard computation cancelled");
+}
+
+HazardSummary summarise(const Stats& s, const DemGeometry& dem, std::chrono::steady_clock::time_point t0) {
+    HazardSummary out;
+    out.cells = std::int64_t(dem.cols) * dem.rows;
+    out.validCells = s.valid;
+    out.unknownCells = s.unknown;
+    out.hazardCells = s.hazard;
+    out.maxSlopeDeg = s.maxSlope;
+    out.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+}  // namespace
+
+HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, const HazardParams& params,
+                             HazardSink& sink, const HazardRunOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Kernel k = makeKernel(dem, params);
+    const int H = k.win.halo;
+    const int blockRows = std::max(8, options.blockRows);
+    const int threads = resolveThreads(options.threads);
+    const std::size_t cols = std::size_t(dem.cols);
+
+    std::vector<float> in(std::size_t(blockRows + 2 * H) * cols);
+    std::vector<float> slope(std::size_t(blockRows) * cols), rough(slope.size()), step(slope.size()), cost(slope.size());
+    std::vector<std::uint8_t> unknown(slope.size()), hazard(slope.size());
+    k.slope = slope.data();
+    k.roughness = rough.data();
+    k.step = step.data();
+    k.cost = cost.data();
+    k.unknown = unknown.data();
+    k.hazard = hazard.data();
+
+    Stats total;
+    std::optional<double> zRef;
+    for (int r0 = 0; r0 < dem.rows; r0 += blockRows) {
+        checkStop(options);
+        const int r1 = std::min(dem.rows, r0 + blockRows);
+        const int a = std::max(0, r0 - H), b = std::min(dem.rows, r1 + H);
+        reader(a, b - a, in.data());
+        k.in = in.data();
+        k.inRow0 = a;
+        k.inRows = b - a;
+        k.outRow0 = r0;
+        updateReference(zRef, in.data() + std::size_t(r0 - a) * cols, std::size_t(r1 - r0) * cols, k);
+        k.zRef = zRef.value_or(0.0);
+        const Stats s = runParallel(k, r0, r1, threads);
+        total.valid += s.valid;
+        total.unknown += s.unknown;
+        total.hazard += s.hazard;
+        total.maxSlope = std::max(total.maxSlope, s.maxSlope);
+        sink.consume({r0, r1 - r0, dem.cols, slope.data(), rough.data(), step.data(), cost.data(), unknown.data(),
+                      hazard.data()});
+        if (options.progress) options.progress(double(r1) / dem.rows, "hazard maps");
+    }
+    return summarise(total, dem, t0);
+}
+
+HazardSummary computeHazards(const Raster& dtm, const HazardParams& params, HazardSink& sink,
+                             const HazardRunOptions& options) {
+    const auto& i = dtm.info();
+    const auto& g = i.geoTransform.coefficients();
+    const DemGeometry dem{i.cols, i.rows, g[1], g[5], i.noData};
+    return computeHazards(dem, [&](int row0, int rows, float* dst) { dtm.readRows(row0, rows, dst); }, params, sink,
+                          options);
+}
+
+HazardMaps HazardMaps::compute(const Raster& dtm, const HazardParams& params, const HazardRunOptions& options) {
+    const auto& i = dtm.info();
+    Grid<float> z(i.cols, i.rows);
+    dtm.readRows(0, i.rows, z.values.data());
+    return compute(z, i.geoTransform, i.noData, params, options);
+}
+
+HazardMaps HazardMaps::compute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
+                               const HazardParams& params, const HazardRunOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto& g = gt.coefficients();
+    const DemGeometry dem{dtm.cols, dtm.rows, g[1], g[5], noData};
+    Kernel k = makeKernel(dem, params);
+    HazardMaps m;
+    m.geoTransform = gt;
+    m.slope = Grid<float>(dtm.cols, dtm.rows);
+    m.roughness = Grid<float>(dtm.cols, dtm.rows);
+    m.step = Grid<float>(dtm.cols, dtm.rows);
+    m.cost = Grid<float>(dtm.cols, dtm.rows);
+    m.unknown = Grid<std::uint8_t>(dtm.cols, dtm.rows);
+    m.hazard = Grid<std::uint8_t>(dtm.cols, dtm.rows);
+    // The whole grid is the input; outputs are written in place, block by block.
+    k.in = dtm.values.data();
+    k.inRow0 = 0;
+    k.inRows = dtm.rows;
+    k.outRow0 = 0;
+    k.slope = m.slope.values.data();
+    k.roughness = m.roughness.values.data();
+    k.step = m.step.values.data();
+    k.cost = m.cost.values.data();
+    k.unknown = m.unknown.values.data();
+    k.hazard = m.hazard.values.data();
+    const int blockRows = std::max(8, options.blockRows);
+    const int threads = resolveThreads(options.threads);
+    Stats total;
+    std::optional<double> zRef;
+    for (int r0 = 0; r0 < dtm.rows; r0 += blockRows) {
+        checkStop(options);
+        const int r1 = std::min(dtm.rows, r0 + blockRows);
+        updateReference(zRef, dtm.row(r0), std::size_t(r1 - r0) * std::size_t(dtm.cols), k);
+        k.zRef = zRef.value_or(0.0);
+        const Stats s = runParallel(k, r0, r1, threads);
+        total.valid += s.valid;
+        total.unknown += s.unknown;
+        total.hazard += s.hazard;
+        total.maxSlope = std::max(total.maxSlope, s.maxSlope);
+        if (options.progress) options.progress(double(r1) / dtm.rows, "hazard maps");
+    }
+    m.summary = summarise(total, dem, t0);
+    return m;
+}
+
+}  // namespace traverse::terrain

@@ -1,0 +1,39 @@
+#pragma once
+// Writes hazard layers as tiled, compressed GeoTIFFs (one file per layer, in the DTM's frame) that
+// GIS tools open in place. Files are written into a temporary folder inside the output folder and
+// moved into place only by commit(): a failure leaves nothing half-written behind.
+#include "terrain/hazard_maps.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace traverse::terrain {
+
+class Raster;
+
+enum class Compression { Deflate, Zstd, Lzw, None };
+// Parses "deflate", "zstd", "lzw", "none"; throws Error (InvalidArgument) otherwise.
+Compression parseCompression(const std::string& name);
+
+class HazardGeoTiffWriter : public HazardSink {
+public:
+    // Prepares the output folder (created if missing). Throws traverse::Error (Io) naming the folder
+    // when it cannot be created or written.
+    HazardGeoTiffWriter(const std::filesystem::path& outDir, const Raster& dtm, const HazardParams& params,
+                        Compression compression = Compression::Deflate);
+    ~HazardGeoTiffWriter() override;  // discards everything unless committed
+    HazardGeoTiffWriter(const HazardGeoTiffWriter&) = delete;
+    HazardGeoTiffWriter& operator=(const HazardGeoTiffWriter&) = delete;
+
+    void consume(const HazardBlock& block) override;
+    // Closes the files and moves them into the output folder; returns their final paths.
+    std::vector<std::filesystem::path> commit();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace traverse::terrain

@@ -1,0 +1,159 @@
+// The `traverse` command line, run as a separate process the way a planner runs it.
+#include "support/test_support.hpp"
+#include "terrain/geometry.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace traverse;
+using traverse::terrain::GeoTransform;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path goodDtm(const test::TempDir& dir, const std::string& name = "dtm.tif") {
+    test::WriteOptions o;
+    o.noData = -9999.0;
+    return test::writeRaster(dir / name, test::syntheticDtm(200, 150, 9, -9999.f),
+                             GeoTransform::northUp({1000.0, 5000.0}, 1.0, 1.0), o);
+}
+
+int lineCount(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+// The error contract: non-zero exit, exactly one line on stderr that names `what`, nothing in out.
+void requireCleanFailure(const test::RunResult& r, const std::string& what, const fs::path& out) {
+    INFO("stderr: " << r.err);
+    CHECK(r.status != 0);
+    CHECK(lineCount(r.err) == 1);
+    CHECK(r.err.find(what) != std::string::npos);
+    CHECK(test::listFiles(out).empty());
+}
+
+}  // namespace
+
+TEST_CASE("traverse --help and every command's --help explain themselves") {
+    auto r = test::runCli({"--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("hazards") != std::string::npos);
+    r = test::runCli({"info", "--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("usage: traverse info") != std::string::npos);
+    r = test::runCli({"hazards", "--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("--max-slope") != std::string::npos);
+    r = test::runCli({"hazards", "--bogus"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("unknown option --bogus") != std::string::npos);
+    r = test::runCli({"fly"});
+    CHECK(r.status == 2);
+}
+
+TEST_CASE("traverse info describes the sample site") {
+    const auto r = test::runCli({"info", (test::sampleDir() / "sample_dtm.tif").string(),
+                                 (test::sampleDir() / "sample_dtm.IMG").string(),
+                                 (test::sampleDir() / "sample_ortho.tif").string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("driver      GTiff") != std::string::npos);
+    CHECK(r.out.find("driver      PDS") != std::string::npos);
+    CHECK(r.out.find("pixel size  1 x 1 m") != std::string::npos);
+    CHECK(r.out.find("pixel size  0.25 x 0.25 m") != std::string::npos);
+    CHECK(r.out.find("+proj=eqc") != std::string::npos);
+    CHECK(r.out.find("+R=3396190") != std::string::npos);
+    CHECK(r.out.find("nodata      -3.4028226550889045e+38") != std::string::npos);
+    CHECK(r.out.find("nodata share") != std::string::npos);
+    CHECK(r.out.find("elevation   -2") != std::string::npos);
+    CHECK(r.out.find("overviews   512x512") != std::string::npos);
+    CHECK(r.out.find("extent      E ") != std::string::npos);
+}
+
+TEST_CASE("traverse hazards writes every layer of the sample site") {
+    test::TempDir dir;
+    const auto out = dir / "hazards";
+    const auto r = test::runCli({"hazards", "--dtm", (test::sampleDir() / "sample_dtm.tif").string(), "--ortho",
+                                 (test::sampleDir() / "sample_ortho.tif").string(), "--out", out.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    auto files = test::listFiles(out);
+    std::sort(files.begin(), files.end());
+    CHECK(files == std::vector<std::string>{"cost.tif", "hazard.tif", "roughness.tif", "slope.tif", "step.tif",
+                                            "unknown.tif"});
+    CHECK(r.out.find("hard hazard") != std::string::npos);
+    const auto info = test::runCli({"info", (out / "slope.tif").string()});
+    CHECK(info.status == 0);
+    CHECK(info.out.find("blocks 256 x 256") != std::string::npos);
+}
+
+TEST_CASE("bad input gets one clear line, a non-zero exit and nothing half-written") {
+    test::TempDir dir;
+    const auto out = dir / "out";
+    const auto dtm = goodDtm(dir);
+
+    SECTION("missing file") {
+        requireCleanFailure(test::runCli({"hazards", "--dtm", (dir / "nope.tif").string(), "--out", out.string()}),
+                            "nope.tif: no such file", out);
+        requireCleanFailure(test::runCli({"info", (dir / "nope.tif").string()}), "nope.tif", out);
+    }
+    SECTION("a file that is not a raster") {
+        std::ofstream(dir / "readme.tif") << "plain text\n";
+        requireCleanFailure(
+            test::runCli({"hazards", "--dtm", (dir / "readme.tif").string(), "--out", out.string()}),
+            "readme.tif: not a raster", out);
+    }
+    SECTION("a truncated GeoTIFF") {
+        test::WriteOptions o;
+        o.noData = -9999.0;
+        o.creationOptions = {"COMPRESS=DEFLATE"};
+        const auto p = test::writeRaster(dir / "cut.tif", test::syntheticDtm(600, 600, 3, -9999.f),
+                                         GeoTransform::northUp({0, 0}, 1, 1), o);
+        fs::resize_file(p, fs::file_size(p) * 2 / 3);
+        requireCleanFailure(test::runCli({"hazards", "--dtm", p.string(), "--out", out.string()}), "cut.tif", out);
+    }
+    SECTION("a DTM without georeferencing") {
+        test::WriteOptions o;
+        o.crsWkt.clear();
+        o.geoTransform = false;
+        const auto p = test::writeRaster(dir / "bare.tif", test::syntheticDtm(50, 50, 3, -9999.f),
+                                         GeoTransform::northUp({0, 0}, 1, 1), o);
+        requireCleanFailure(test::runCli({"hazards", "--dtm", p.string(), "--out", out.string()}),
+                            "bare.tif: DTM has no georeferencing", out);
+    }
+    SECTION("an all-nodata DTM") {
+        test::WriteOptions o;
+        o.noData = -9999.0;
+        const auto p = test::writeRaster(dir / "empty.tif", terrain::Grid<float>(80, 60, -9999.f),
+                                         GeoTransform::northUp({0, 0}, 1, 1), o);
+        requireCleanFailure(test::runCli({"hazards", "--dtm", p.string(), "--out", out.string()}),
+                            "empty.tif: DTM holds no valid elevation", out);
+    }
+    SECTION("an orthoimage that does not overlap the DTM") {
+        terrain::Grid<std::uint8_t> img(40, 40, 100);
+        const auto p = test::writeRaster(dir / "elsewhere.tif", img, GeoTransform::northUp({90000.0, 5000.0}, 0.25, 0.25));
+        const auto r = test::runCli({"hazards", "--dtm", dtm.string(), "--ortho", p.string(), "--out", out.string()});
+        requireCleanFailure(r, "do not overlap", out);
+        CHECK(r.err.find("elsewhere.tif") != std::string::npos);
+        CHECK(r.err.find("dtm.tif") != std::string::npos);
+    }
+    SECTION("an unwritable output folder") {
+        std::ofstream(dir / "occupied") << "a file where the folder should go";
+        const auto bad = dir / "occupied" / "hazards";
+        requireCleanFailure(test::runCli({"hazards", "--dtm", dtm.string(), "--out", bad.string()}),
+                            bad.string(), out);
+        if (geteuid() != 0) {  // root writes anywhere; the permission case needs a normal user
+            fs::create_directory(dir / "locked");
+            fs::permissions(dir / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+            requireCleanFailure(
+                test::runCli({"hazards", "--dtm", dtm.string(), "--out", (dir / "locked").string()}), "locked", out);
+        }
+    }
+    SECTION("a bad limit is refused before anything is written") {
+        const auto r = test::runCli({"hazards", "--dtm", dtm.string(), "--out", out.string(), "--max-slope", "abc"});
+        CHECK(r.status == 2);
+        CHECK(r.err.find("--max-slope") != std::string::npos);
+        CHECK_FALSE(fs::exists(out));
+    }
+}

@@ -1,0 +1,101 @@
+#include "support/test_support.hpp"
+#include "terrain/error.hpp"
+#include "terrain/hazard_maps.hpp"
+#include "terrain/hazard_writer.hpp"
+#include "terrain/raster.hpp"
+
+#include <gdal.h>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+
+using namespace traverse;
+using namespace traverse::terrain;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path smallDtm(const test::TempDir& dir) {
+    test::WriteOptions o;
+    o.noData = -9999.0;
+    return test::writeRaster(dir / "dtm.tif", test::syntheticDtm(300, 260, 4, -9999.f),
+                             GeoTransform::northUp({100.0, 700.0}, 1.0, 1.0), o);
+}
+}  // namespace
+
+TEST_CASE("hazard layers are written as tiled compressed GeoTIFFs that read back exactly") {
+    test::TempDir dir;
+    const Raster dtm = Raster::open(smallDtm(dir));
+    const auto out = dir / "hazards";
+    const auto mem = HazardMaps::compute(dtm, HazardParams{});
+    std::vector<fs::path> files;
+    {
+        HazardGeoTiffWriter w(out, dtm, HazardParams{});
+        HazardRunOptions o;
+        o.blockRows = 64;
+        computeHazards(dtm, HazardParams{}, w, o);
+        files = w.commit();
+    }
+    CHECK(files.size() == 6);
+    auto names = test::listFiles(out);
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"cost.tif", "hazard.tif", "roughness.tif", "slope.tif", "step.tif",
+                                            "unknown.tif"});
+
+    const Raster slope = Raster::open(out / "slope.tif");
+    CHECK(slope.info().blockCols == 256);
+    CHECK(slope.info().blockRows == 256);
+    CHECK(slope.info().geoTransform.coefficients() == dtm.info().geoTransform.coefficients());
+    CHECK(slope.info().crsWkt == dtm.info().crsWkt);
+    REQUIRE(slope.info().noData);
+    CHECK(*slope.info().noData == kNoData);
+    CHECK(slope.readWindow({0, 0, 300, 260}).values == mem.slope.values);
+    CHECK(Raster::open(out / "hazard.tif").readWindowBytes({0, 0, 300, 260}).values == mem.hazard.values);
+    CHECK(Raster::open(out / "cost.tif").readWindow({0, 0, 300, 260}).values == mem.cost.values);
+
+    GDALDatasetH ds = GDALOpen((out / "roughness.tif").c_str(), GA_ReadOnly);
+    REQUIRE(ds);
+    const char* comp = GDALGetMetadataItem(ds, "COMPRESSION", "IMAGE_STRUCTURE");
+    CHECK(std::string(comp ? comp : "") == "DEFLATE");
+    CHECK(std::string(GDALGetRasterUnitType(GDALGetRasterBand(ds, 1))) == "m");
+    GDALClose(ds);
+}
+
+TEST_CASE("a failure while computing leaves nothing in the output folder") {
+    test::TempDir dir;
+    const Raster dtm = Raster::open(smallDtm(dir));
+    const auto out = dir / "hazards";
+    fs::create_directory(out);
+    {
+        HazardGeoTiffWriter w(out, dtm, HazardParams{});
+        const DemGeometry dem{300, 260, 1.0, -1.0, -9999.0};
+        HazardRunOptions o;
+        o.blockRows = 64;
+        CHECK_THROWS_AS(computeHazards(
+                            dem,
+                            [&](int r0, int n, float* dst) {
+                                if (r0 > 100) throw Error(Error::Kind::Io, "dtm.tif: read failed");
+                                dtm.readRows(r0, n, dst);
+                            },
+                            HazardParams{}, w, o),
+                        Error);
+    }
+    CHECK(test::listFiles(out).empty());
+    CHECK(fs::is_empty(out));
+}
+
+TEST_CASE("an output path that cannot be a folder is an error naming it") {
+    test::TempDir dir;
+    const Raster dtm = Raster::open(smallDtm(dir));
+    const auto blocker = dir / "file.txt";
+    std::ofstream(blocker) << "x";
+    try {
+        HazardGeoTiffWriter w(blocker / "out", dtm, HazardParams{});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == Error::Kind::Io);
+        CHECK(std::string(e.what()).find((blocker / "out").string()) != std::string::npos);
+    }
+    CHECK_THROWS_AS(parseCompression("brotli"), Error);
+}
