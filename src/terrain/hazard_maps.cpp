@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace traverse::terrain {
@@ -37,7 +38,15 @@ inline float atanNonNegative(float t) {
 struct Stats {
     std::int64_t valid = 0, unknown = 0, hazard = 0;
     float maxSlope = 0.0f;
+    void add(const Stats& o) {
+        valid += o.valid;
+        unknown += o.unknown;
+        hazard += o.hazard;
+        maxSlope = std::max(maxSlope, o.maxSlope);
+    }
 };
+
+struct Scratch;
 
 // One fused pass over output rows [rBegin, rEnd) of a block. Input rows [inRow0, inRow0 + inRows)
 // are in memory; rows outside the DTM count as nodata. Outputs are indexed from outRow0.
@@ -60,7 +69,10 @@ struct Kernel {
     bool isInvalid(float v) const { return std::isnan(v) || (hasNoData && v == noData); }
 
     void run(int rBegin, int rEnd, Stats& st) const;
+    void runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scratch& s, Stats& st) const;
 };
+
+constexpr int kStripCols = 512;
 
 // Scratch rows for one thread: horizontal partial results of the last `ring` input rows.
 struct Scratch {
@@ -76,6 +88,7 @@ struct Scratch {
     std::vector<std::uint8_t> accOr;
     std::vector<float> accStep;
 
+    // c: local columns of a strip (with its extension), p: padding for the horizontal windows.
     Scratch(int ringRows, int c, int p)
         : ring(ringRows), cols(c), pad(p), inv(std::size_t(c + 2 * p)), zp(std::size_t(c + 2 * p)),
           vmax(std::size_t(c + 2 * p)), vmin(std::size_t(c + 2 * p)), or1(std::size_t(ring) * c),
@@ -86,66 +99,95 @@ struct Scratch {
     std::size_t slot(int j) const { return std::size_t(((j % ring) + ring) % ring) * std::size_t(cols); }
 };
 
-void horizontalOr(const std::uint8_t* padded, int pad, int cols, int radius, std::uint8_t* out) {
+// Local __restrict pointers throughout: byte stores may alias anything, and without them the compiler
+// reloads every array pointer per cell instead of vectorising.
+#define TRV_R __restrict
+
+void horizontalOr(const std::uint8_t* TRV_R padded, int pad, int cols, int radius, std::uint8_t* TRV_R out) {
     std::memcpy(out, padded + pad, std::size_t(cols));
     for (int d = 1; d <= radius; ++d) {
-        const std::uint8_t* l = padded + pad - d;
-        const std::uint8_t* r = padded + pad + d;
+        const std::uint8_t* TRV_R l = padded + pad - d;
+        const std::uint8_t* TRV_R r = padded + pad + d;
         for (int c = 0; c < cols; ++c) out[c] = std::uint8_t(out[c] | l[c] | r[c]);
     }
 }
 
 void Kernel::run(int rBegin, int rEnd, Stats& st) const {
+    // Column strips keep every scratch row in the core's cache (a full 8000-column row of all the
+    // partial sums would not fit); each strip carries `ext` extra columns on both sides so that its
+    // results do not depend on where the strips are cut.
     const int k = win.roughnessRadius, w = win.stepSide, u = win.unknownRadius, H = win.halo;
     const int pad = std::max({k, w, u, 1});
-    Scratch s(2 * H + 2, cols, pad);
+    const int ext = pad;
+    const int strip = std::min(cols, kStripCols);
+    Scratch s(2 * H + 2, strip + 2 * ext, pad);
+    for (int cBegin = 0; cBegin < cols; cBegin += strip)
+        runStrip(rBegin, rEnd, cBegin, std::min(cols, cBegin + strip), ext, s, st);
+}
+
+void Kernel::runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scratch& s, Stats& st) const {
+    const int k = win.roughnessRadius, w = win.stepSide, u = win.unknownRadius, H = win.halo;
+    const int pad = s.pad;
+    const int L = (cEnd - cBegin) + 2 * ext;  // local columns; local c is global cBegin - ext + c
+    const int g0 = cBegin - ext;
+    const int lo = ext, hi = ext + (cEnd - cBegin);  // local range of the strip's own columns
 
     auto computeHorizontal = [&](int j) {
         const std::size_t o = s.slot(j);
         const bool inside = j >= 0 && j < totalRows;
-        std::fill(s.inv.begin(), s.inv.end(), std::uint8_t(1));
-        std::fill(s.zp.begin(), s.zp.end(), 0.0);
-        std::fill(s.vmax.begin(), s.vmax.end(), -kInf);
-        std::fill(s.vmin.begin(), s.vmin.end(), kInf);
+        std::uint8_t* TRV_R inv = s.inv.data();
+        double* TRV_R zp = s.zp.data();
+        float* TRV_R vmax = s.vmax.data();
+        float* TRV_R vmin = s.vmin.data();
+        const int P = L + 2 * pad;  // padded local columns; padded p is global g0 - pad + p
+        std::fill(inv, inv + P, std::uint8_t(1));
+        std::fill(zp, zp + P, 0.0);
+        std::fill(vmax, vmax + P, -kInf);
+        std::fill(vmin, vmin + P, kInf);
         if (inside) {
-            const float* z = inRow(j);
-            for (int c = 0; c < cols; ++c) {
+            const int gA = std::max(0, g0 - pad), gB = std::min(cols, g0 - pad + P);
+            const float* TRV_R z = inRow(j) + gA;
+            const int off = gA - (g0 - pad);
+            const float nd = noData;
+            const bool hasNd = hasNoData;
+            const double ref = zRef;
+            for (int c = 0; c < gB - gA; ++c) {
                 const float v = z[c];
-                const bool bad = isInvalid(v);
-                s.inv[std::size_t(pad + c)] = bad;
-                s.zp[std::size_t(pad + c)] = bad ? 0.0 : double(v) - zRef;
-                s.vmax[std::size_t(pad + c)] = bad ? -kInf : v;
-                s.vmin[std::size_t(pad + c)] = bad ? kInf : v;
+                const bool bad = (v != v) | (hasNd & (v == nd));
+                inv[off + c] = bad;
+                zp[off + c] = bad ? 0.0 : double(v) - ref;
+                vmax[off + c] = bad ? -kInf : v;
+                vmin[off + c] = bad ? kInf : v;
             }
         }
-        horizontalOr(s.inv.data(), pad, cols, 1, &s.or1[o]);
-        horizontalOr(s.inv.data(), pad, cols, k, &s.orK[o]);
-        horizontalOr(s.inv.data(), pad, cols, u, &s.orU[o]);
+        horizontalOr(inv, pad, L, 1, &s.or1[o]);
+        horizontalOr(inv, pad, L, k, &s.orK[o]);
+        horizontalOr(inv, pad, L, u, &s.orU[o]);
 
-        double* a0 = &s.h0[o];
-        double* a1 = &s.h1[o];
-        double* a2 = &s.h2[o];
-        std::fill(a0, a0 + cols, 0.0);
-        std::fill(a1, a1 + cols, 0.0);
-        std::fill(a2, a2 + cols, 0.0);
+        double* TRV_R a0 = &s.h0[o];
+        double* TRV_R a1 = &s.h1[o];
+        double* TRV_R a2 = &s.h2[o];
+        std::fill(a0, a0 + L, 0.0);
+        std::fill(a1, a1 + L, 0.0);
+        std::fill(a2, a2 + L, 0.0);
         for (int d = -k; d <= k; ++d) {
-            const double* zz = s.zp.data() + pad + d;
+            const double* TRV_R zz = zp + pad + d;
             const double dd = d;
-            for (int c = 0; c < cols; ++c) {
+            for (int c = 0; c < L; ++c) {
                 const double v = zz[c];
                 a0[c] += v;
                 a1[c] += dd * v;
                 a2[c] += v * v;
             }
         }
-        float* mx = &s.hmax[o];
-        float* mn = &s.hmin[o];
-        std::memcpy(mx, s.vmax.data() + pad, sizeof(float) * std::size_t(cols));
-        std::memcpy(mn, s.vmin.data() + pad, sizeof(float) * std::size_t(cols));
+        float* TRV_R mx = &s.hmax[o];
+        float* TRV_R mn = &s.hmin[o];
+        std::memcpy(mx, vmax + pad, sizeof(float) * std::size_t(L));
+        std::memcpy(mn, vmin + pad, sizeof(float) * std::size_t(L));
         for (int d = 1; d < w; ++d) {
-            const float* vx = s.vmax.data() + pad + d;
-            const float* vn = s.vmin.data() + pad + d;
-            for (int c = 0; c < cols; ++c) {
+            const float* TRV_R vx = vmax + pad + d;
+            const float* TRV_R vn = vmin + pad + d;
+            for (int c = 0; c < L; ++c) {
                 mx[c] = std::max(mx[c], vx[c]);
                 mn[c] = std::min(mn[c], vn[c]);
             }
@@ -154,22 +196,23 @@ void Kernel::run(int rBegin, int rEnd, Stats& st) const {
 
     // Range of the w x w window whose top-left cell is (j, c); 0 when it has < 2 valid cells.
     auto computeRange = [&](int j) {
-        float* rg = &s.range[s.slot(j)];
-        const float* mx0 = &s.hmax[s.slot(j)];
-        const float* mn0 = &s.hmin[s.slot(j)];
-        std::copy(mx0, mx0 + cols, s.accStep.begin());
-        float* mn = s.vmin.data();  // reuse as the running minimum
-        std::copy(mn0, mn0 + cols, mn);
+        float* TRV_R rg = &s.range[s.slot(j)];
+        const float* TRV_R mx0 = &s.hmax[s.slot(j)];
+        const float* TRV_R mn0 = &s.hmin[s.slot(j)];
+        float* TRV_R mx = s.accStep.data();  // reused as the running maximum
+        float* TRV_R mn = s.vmin.data();     // reused as the running minimum
+        std::copy(mx0, mx0 + L, mx);
+        std::copy(mn0, mn0 + L, mn);
         for (int d = 1; d < w; ++d) {
-            const float* mxd = &s.hmax[s.slot(j + d)];
-            const float* mnd = &s.hmin[s.slot(j + d)];
-            for (int c = 0; c < cols; ++c) {
-                s.accStep[std::size_t(c)] = std::max(s.accStep[std::size_t(c)], mxd[c]);
+            const float* TRV_R mxd = &s.hmax[s.slot(j + d)];
+            const float* TRV_R mnd = &s.hmin[s.slot(j + d)];
+            for (int c = 0; c < L; ++c) {
+                mx[c] = std::max(mx[c], mxd[c]);
                 mn[c] = std::min(mn[c], mnd[c]);
             }
         }
-        for (int c = 0; c < cols; ++c) {
-            const float r = s.accStep[std::size_t(c)] - mn[c];
+        for (int c = 0; c < L; ++c) {
+            const float r = mx[c] - mn[c];
             rg[c] = r >= 0.0f ? r : 0.0f;  // -inf - +inf (no valid cell) gives -inf
         }
     };
@@ -186,97 +229,105 @@ void Kernel::run(int rBegin, int rEnd, Stats& st) const {
     for (int r = rBegin; r < rEnd; ++r) {
         while (nextH <= r + H) computeHorizontal(nextH++);
         while (nextR <= r) computeRange(nextR++);
-        const std::ptrdiff_t oo = std::ptrdiff_t(r - outRow0) * cols;
-        float* oSlope = slope + oo;
-        float* oRough = roughness + oo;
-        float* oStep = step + oo;
-        float* oCost = cost + oo;
-        std::uint8_t* oUnknown = unknown + oo;
-        std::uint8_t* oHazard = hazard + oo;
+        // Output pointers shifted so that they take local column indices.
+        const std::ptrdiff_t oo = std::ptrdiff_t(r - outRow0) * cols + g0;
+        float* TRV_R oSlope = slope + oo;
+        float* TRV_R oRough = roughness + oo;
+        float* TRV_R oStep = step + oo;
+        float* TRV_R oCost = cost + oo;
+        std::uint8_t* TRV_R oUnknown = unknown + oo;
+        std::uint8_t* TRV_R oHazard = hazard + oo;
 
-        // Slope: Horn, summing the window in float in gdaldem's order.
-        if (r >= 1 && r + 1 < totalRows && cols >= 3) {
-            const float* zm = inRow(r - 1);
-            const float* z0 = inRow(r);
-            const float* zq = inRow(r + 1);
-            const std::uint8_t* om = &s.or1[s.slot(r - 1)];
-            const std::uint8_t* o0 = &s.or1[s.slot(r)];
-            const std::uint8_t* oq = &s.or1[s.slot(r + 1)];
-            oSlope[0] = kNoData;
-            oSlope[cols - 1] = kNoData;
-            for (int c = 1; c < cols - 1; ++c) {
-                const float a = zm[c - 1], b = zm[c], cc = zm[c + 1];
-                const float d = z0[c - 1], f = z0[c + 1];
-                const float g = zq[c - 1], h = zq[c], i = zq[c + 1];
-                const float sx = (((a + d) + d) + g) - (((cc + f) + f) + i);
-                const float sy = (((g + h) + h) + i) - (((a + b) + b) + cc);
-                const float dx = sx * invEw, dy = sy * invNs;
-                const float t = std::sqrt(dx * dx + dy * dy) * 0.125f;
-                const float deg = atanNonNegative(t) * kRadToDeg;
-                oSlope[c] = (om[c] | o0[c] | oq[c]) ? kNoData : deg;
+        // Slope: Horn, summing the window in float in gdaldem's order; the border ring is nodata
+        // (its windows reach outside the DTM, which counts as invalid in or1).
+        {
+            const int cA = std::max(lo, 1 - g0), cB = std::min(hi, cols - 1 - g0);
+            for (int c = lo; c < hi; ++c) oSlope[c] = kNoData;
+            if (r >= 1 && r + 1 < totalRows && cA < cB) {
+                const float* TRV_R zm = inRow(r - 1) + g0;
+                const float* TRV_R z0 = inRow(r) + g0;
+                const float* TRV_R zq = inRow(r + 1) + g0;
+                const std::uint8_t* TRV_R om = &s.or1[s.slot(r - 1)];
+                const std::uint8_t* TRV_R o0 = &s.or1[s.slot(r)];
+                const std::uint8_t* TRV_R oq = &s.or1[s.slot(r + 1)];
+                const float ew = invEw, ns = invNs;
+                for (int c = cA; c < cB; ++c) {
+                    const float a = zm[c - 1], b = zm[c], cc = zm[c + 1];
+                    const float d = z0[c - 1], f = z0[c + 1];
+                    const float g = zq[c - 1], h = zq[c], i = zq[c + 1];
+                    const float sx = (((a + d) + d) + g) - (((cc + f) + f) + i);
+                    const float sy = (((g + h) + h) + i) - (((a + b) + b) + cc);
+                    const float dx = sx * ew, dy = sy * ns;
+                    const float t = std::sqrt(dx * dx + dy * dy) * 0.125f;
+                    const float deg = atanNonNegative(t) * kRadToDeg;
+                    oSlope[c] = (om[c] | o0[c] | oq[c]) ? kNoData : deg;
+                }
             }
-        } else {
-            std::fill(oSlope, oSlope + cols, kNoData);
         }
 
         // Roughness: RMS residual of the plane fit, from the window sums.
-        std::fill(s.sS.begin(), s.sS.end(), 0.0);
-        std::fill(s.sX.begin(), s.sX.end(), 0.0);
-        std::fill(s.sY.begin(), s.sY.end(), 0.0);
-        std::fill(s.sZZ.begin(), s.sZZ.end(), 0.0);
-        std::fill(s.accOr.begin(), s.accOr.end(), std::uint8_t(0));
+        double* TRV_R sS = s.sS.data();
+        double* TRV_R sX = s.sX.data();
+        double* TRV_R sY = s.sY.data();
+        double* TRV_R sZZ = s.sZZ.data();
+        std::uint8_t* TRV_R accOr = s.accOr.data();
+        std::fill(sS + lo, sS + hi, 0.0);
+        std::fill(sX + lo, sX + hi, 0.0);
+        std::fill(sY + lo, sY + hi, 0.0);
+        std::fill(sZZ + lo, sZZ + hi, 0.0);
+        std::fill(accOr + lo, accOr + hi, std::uint8_t(0));
         for (int dy = -k; dy <= k; ++dy) {
             const std::size_t o = s.slot(r + dy);
-            const double* a0 = &s.h0[o];
-            const double* a1 = &s.h1[o];
-            const double* a2 = &s.h2[o];
-            const std::uint8_t* ok = &s.orK[o];
+            const double* TRV_R a0 = &s.h0[o];
+            const double* TRV_R a1 = &s.h1[o];
+            const double* TRV_R a2 = &s.h2[o];
+            const std::uint8_t* TRV_R ok = &s.orK[o];
             const double ddy = dy;
-            for (int c = 0; c < cols; ++c) {
-                s.sS[std::size_t(c)] += a0[c];
-                s.sX[std::size_t(c)] += a1[c];
-                s.sY[std::size_t(c)] += ddy * a0[c];
-                s.sZZ[std::size_t(c)] += a2[c];
-                s.accOr[std::size_t(c)] |= ok[c];
+            for (int c = lo; c < hi; ++c) {
+                sS[c] += a0[c];
+                sX[c] += a1[c];
+                sY[c] += ddy * a0[c];
+                sZZ[c] += a2[c];
             }
+            for (int c = lo; c < hi; ++c) accOr[c] |= ok[c];
         }
-        for (int c = 0; c < cols; ++c) {
-            const double S = s.sS[std::size_t(c)], X = s.sX[std::size_t(c)], Y = s.sY[std::size_t(c)];
-            const double rss = s.sZZ[std::size_t(c)] - S * S / n - (X * X + Y * Y) / sxx;
-            const float rough = float(std::sqrt(std::max(rss, 0.0) / n));
-            oRough[c] = s.accOr[std::size_t(c)] ? kNoData : rough;
+        const double invN = 1.0 / n, invSxx = 1.0 / sxx;
+        for (int c = lo; c < hi; ++c) {
+            const double S = sS[c], X = sX[c], Y = sY[c];
+            const double rss = sZZ[c] - S * S * invN - (X * X + Y * Y) * invSxx;
+            const float rough = float(std::sqrt(std::max(rss, 0.0) * invN));
+            oRough[c] = accOr[c] ? kNoData : rough;
         }
 
         // Step: the largest range among the w x w windows containing the cell.
-        std::fill(s.accStep.begin(), s.accStep.end(), 0.0f);
-        float* acc = s.accStep.data() + pad;  // pad cells to the left stay 0
+        float* TRV_R acc = s.accStep.data();
+        std::fill(acc, acc + L, 0.0f);
         for (int d = 0; d < w; ++d) {
-            const float* rg = &s.range[s.slot(r - d)];
-            for (int c = 0; c < cols; ++c) acc[c] = std::max(acc[c], rg[c]);
+            const float* TRV_R rg = &s.range[s.slot(r - d)];
+            for (int c = 0; c < L; ++c) acc[c] = std::max(acc[c], rg[c]);
         }
-        std::copy(acc, acc + cols, oStep);
+        for (int c = lo; c < hi; ++c) oStep[c] = acc[c];
         for (int d = 1; d < w; ++d)
-            for (int c = 0; c < cols; ++c) oStep[c] = std::max(oStep[c], acc[c - d]);
+            for (int c = lo; c < hi; ++c) oStep[c] = std::max(oStep[c], acc[c - d]);
 
         // Unknown terrain: nodata within u cells (or the edge of the DTM).
-        std::fill(s.accOr.begin(), s.accOr.end(), std::uint8_t(0));
+        std::fill(accOr + lo, accOr + hi, std::uint8_t(0));
         for (int dy = -u; dy <= u; ++dy) {
-            const std::uint8_t* ou = &s.orU[s.slot(r + dy)];
-            for (int c = 0; c < cols; ++c) s.accOr[std::size_t(c)] |= ou[c];
+            const std::uint8_t* TRV_R ou = &s.orU[s.slot(r + dy)];
+            for (int c = lo; c < hi; ++c) accOr[c] |= ou[c];
         }
 
         // Hard hazards and cost.
-        const bool rowInside = r >= 0 && r < totalRows;
-        const float* zr = rowInside ? inRow(r) : nullptr;
-        std::int64_t valid = 0, unk = 0, haz = 0;
-        float mxs = st.maxSlope;
-        for (int c = 0; c < cols; ++c) {
-            const bool centreBad = !zr || isInvalid(zr[c]);
+        const float* TRV_R zr = inRow(r) + g0;  // r is always inside the DTM
+        const float nd = noData;
+        const bool hasNd = hasNoData;
+        for (int c = lo; c < hi; ++c) {
+            const float v = zr[c];
+            const bool centreBad = (v != v) | (hasNd & (v == nd));
             const float sl = oSlope[c], ro = oRough[c];
-            float stp = oStep[c];
-            if (centreBad) stp = kNoData;
+            const float stp = centreBad ? kNoData : oStep[c];
             oStep[c] = stp;
-            const std::uint8_t un = s.accOr[std::size_t(c)];
+            const std::uint8_t un = accOr[c];
             const std::uint8_t bits = std::uint8_t((sl > maxSlope ? kHazardSlope : 0) |
                                                    (stp > maxStep ? kHazardStep : 0) |
                                                    (ro > maxRough ? kHazardRoughness : 0) | (un ? kHazardUnknown : 0));
@@ -284,15 +335,28 @@ void Kernel::run(int rBegin, int rEnd, Stats& st) const {
             oUnknown[c] = un;
             oHazard[c] = bits;
             oCost[c] = bits ? 1.0f : std::min(std::max(c0, 0.0f), 0.99f);
-            valid += !centreBad;
-            unk += un;
-            haz += bits != 0;
-            mxs = std::max(mxs, sl);
         }
+        // Counts as separate simple reductions, which vectorise. The slope maximum compares the
+        // float bits as integers: valid slopes are >= 0 and kNoData is negative, so the order holds.
+        int valid = 0, unk = 0, haz = 0;
+        std::int32_t maxBits = 0;
+        for (int c = lo; c < hi; ++c) {
+            const float v = zr[c];
+            valid += !((v != v) | (hasNd & (v == nd)));
+        }
+        for (int c = lo; c < hi; ++c) unk += oUnknown[c];
+        for (int c = lo; c < hi; ++c) haz += oHazard[c] != 0;
+        for (int c = lo; c < hi; ++c) {
+            std::int32_t b;
+            std::memcpy(&b, &oSlope[c], sizeof b);
+            maxBits = std::max(maxBits, b);
+        }
+        float mxs;
+        std::memcpy(&mxs, &maxBits, sizeof mxs);
         st.valid += valid;
         st.unknown += unk;
         st.hazard += haz;
-        st.maxSlope = mxs;
+        st.maxSlope = std::max(st.maxSlope, mxs);
     }
 }
 
@@ -364,12 +428,7 @@ Stats runParallel(const Kernel& kernel, int r0, int r1, int threads) {
         kernel.run(r0, r0 + rows / t, stats[0]);
     }
     Stats total;
-    for (const auto& s : stats) {
-        total.valid += s.valid;
-        total.unknown += s.unknown;
-        total.hazard += s.hazard;
-        total.maxSlope = std::max(total.maxSlope, s.maxSlope);
-    }
+    for (const auto& s : stats) total.add(s);
     return total;
 }
 
@@ -456,11 +515,7 @@ HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, co
         k.outRow0 = r0;
         updateReference(zRef, in.data() + std::size_t(r0 - a) * cols, std::size_t(r1 - r0) * cols, k);
         k.zRef = zRef.value_or(0.0);
-        const Stats s = runParallel(k, r0, r1, threads);
-        total.valid += s.valid;
-        total.unknown += s.unknown;
-        total.hazard += s.hazard;
-        total.maxSlope = std::max(total.maxSlope, s.maxSlope);
+        total.add(runParallel(k, r0, r1, threads));
         sink.consume({r0, r1 - r0, dem.cols, slope.data(), rough.data(), step.data(), cost.data(), unknown.data(),
                       hazard.data()});
         if (options.progress) options.progress(double(r1) / dem.rows, "hazard maps");
@@ -486,29 +541,38 @@ HazardMaps HazardMaps::compute(const Raster& dtm, const HazardParams& params, co
 
 HazardMaps HazardMaps::compute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
                                const HazardParams& params, const HazardRunOptions& options) {
+    HazardMaps m;
+    m.recompute(dtm, gt, noData, params, options);
+    return m;
+}
+
+void HazardMaps::recompute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
+                           const HazardParams& params, const HazardRunOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto& g = gt.coefficients();
     const DemGeometry dem{dtm.cols, dtm.rows, g[1], g[5], noData};
     Kernel k = makeKernel(dem, params);
-    HazardMaps m;
-    m.geoTransform = gt;
-    m.slope = Grid<float>(dtm.cols, dtm.rows);
-    m.roughness = Grid<float>(dtm.cols, dtm.rows);
-    m.step = Grid<float>(dtm.cols, dtm.rows);
-    m.cost = Grid<float>(dtm.cols, dtm.rows);
-    m.unknown = Grid<std::uint8_t>(dtm.cols, dtm.rows);
-    m.hazard = Grid<std::uint8_t>(dtm.cols, dtm.rows);
+    geoTransform = gt;
+    auto fit = [&](auto& grid) {
+        if (grid.cols != dtm.cols || grid.rows != dtm.rows) grid = std::decay_t<decltype(grid)>(dtm.cols, dtm.rows);
+    };
+    fit(slope);
+    fit(roughness);
+    fit(step);
+    fit(cost);
+    fit(unknown);
+    fit(hazard);
     // The whole grid is the input; outputs are written in place, block by block.
     k.in = dtm.values.data();
     k.inRow0 = 0;
     k.inRows = dtm.rows;
     k.outRow0 = 0;
-    k.slope = m.slope.values.data();
-    k.roughness = m.roughness.values.data();
-    k.step = m.step.values.data();
-    k.cost = m.cost.values.data();
-    k.unknown = m.unknown.values.data();
-    k.hazard = m.hazard.values.data();
+    k.slope = slope.values.data();
+    k.roughness = roughness.values.data();
+    k.step = step.values.data();
+    k.cost = cost.values.data();
+    k.unknown = unknown.values.data();
+    k.hazard = hazard.values.data();
     const int blockRows = std::max(8, options.blockRows);
     const int threads = resolveThreads(options.threads);
     Stats total;
@@ -518,15 +582,10 @@ HazardMaps HazardMaps::compute(const Grid<float>& dtm, const GeoTransform& gt, s
         const int r1 = std::min(dtm.rows, r0 + blockRows);
         updateReference(zRef, dtm.row(r0), std::size_t(r1 - r0) * std::size_t(dtm.cols), k);
         k.zRef = zRef.value_or(0.0);
-        const Stats s = runParallel(k, r0, r1, threads);
-        total.valid += s.valid;
-        total.unknown += s.unknown;
-        total.hazard += s.hazard;
-        total.maxSlope = std::max(total.maxSlope, s.maxSlope);
+        total.add(runParallel(k, r0, r1, threads));
         if (options.progress) options.progress(double(r1) / dtm.rows, "hazard maps");
     }
-    m.summary = summarise(total, dem, t0);
-    return m;
+    summary = summarise(total, dem, t0);
 }
 
 }  // namespace traverse::terrain

@@ -129,6 +129,9 @@ struct HazardMaps {
     // From an elevation grid in memory (nodata cells hold `noData` or NaN); no copy of the input.
     static HazardMaps compute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
                               const HazardParams& params, const HazardRunOptions& options = {});
+    // Same, into existing layers (reused when they already have the DTM's size).
+    void recompute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
+                   const HazardParams& params, const HazardRunOptions& options = {});
 };
 
 }  // namespace traverse::terrain
