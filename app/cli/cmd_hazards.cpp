@@ -38,7 +38,7 @@ constexpr const char* kHazardsUsage =
     "  --footprint M         roughness window side (default 3.0)\n"
     "  --wheel M             step window side (default 0.525)\n"
     "  --unknown-buffer M    neighbourhood of nodata that is unknown too (default 1.35)\n"
-    "  --compress NAME       deflate (default), zstd, lzw or none\n"
+    "  --compress NAME       zstd (default), deflate, lzw or none\n"
     "  --threads N           worker threads (default: all cores)\n"
     "  --quiet               no progress display\n"
     "  --help                this text\n";
@@ -66,7 +66,7 @@ int runHazards(int argc, char** argv) {
     if (auto v = a.number("footprint")) params.footprintM = *v;
     if (auto v = a.number("wheel")) params.wheelM = *v;
     if (auto v = a.number("unknown-buffer")) params.unknownBufferM = *v;
-    const terrain::Compression compression = terrain::parseCompression(a.value("compress").value_or("deflate"));
+    const terrain::Compression compression = terrain::parseCompression(a.value("compress").value_or("zstd"));
     terrain::HazardRunOptions run;
     if (auto v = a.number("threads")) {
         if (*v < 1 || *v > 256) throw UsageError("--threads needs a count from 1 to 256");
@@ -74,7 +74,7 @@ int runHazards(int argc, char** argv) {
     }
 
     // Bound GDAL's block cache so that memory stays proportional to a block of rows, not the DTM.
-    terrain::limitRasterCache(std::int64_t(96) << 20);
+    terrain::limitRasterCache(std::int64_t(64) << 20);
 
     const terrain::Site site = terrain::Site::open(dtmPath, orthoPath);
     const auto& info = site.dtm().info();

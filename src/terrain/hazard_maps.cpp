@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <thread>
 #include <type_traits>
@@ -78,10 +79,12 @@ constexpr int kStripCols = 512;
 struct Scratch {
     int ring = 0, cols = 0, pad = 0;
     std::vector<std::uint8_t> inv;          // padded invalid flags of the row being processed
-    std::vector<double> zp;                 // padded z - zRef (invalid -> 0)
+    std::vector<double> zp;                 // padded z - zRef (invalid -> 0), general roughness window
+    std::vector<float> zf;                  // the same in float, 3x3 roughness window
     std::vector<float> vmax, vmin;          // padded, invalid -> -inf / +inf
     std::vector<std::uint8_t> or1, orK, orU;  // ring rows: OR of invalid over radius 1, k, u
     std::vector<double> h0, h1, h2;         // ring rows: sums of z', x z', z'^2 over radius k
+    std::vector<float> f0, f1, f2;          // ring rows, 3x3 window: contrasts (1,1,1), (-1,0,1), (1,-2,1)
     std::vector<float> hmax, hmin;          // ring rows: max/min over [c, c + w)
     std::vector<float> range;               // ring rows: anchored window ranges
     std::vector<double> sS, sX, sY, sZZ;    // vertical accumulators, one row
@@ -91,9 +94,11 @@ struct Scratch {
     // c: local columns of a strip (with its extension), p: padding for the horizontal windows.
     Scratch(int ringRows, int c, int p)
         : ring(ringRows), cols(c), pad(p), inv(std::size_t(c + 2 * p)), zp(std::size_t(c + 2 * p)),
+          zf(std::size_t(c + 2 * p)),
           vmax(std::size_t(c + 2 * p)), vmin(std::size_t(c + 2 * p)), or1(std::size_t(ring) * c),
           orK(std::size_t(ring) * c), orU(std::size_t(ring) * c), h0(std::size_t(ring) * c),
-          h1(std::size_t(ring) * c), h2(std::size_t(ring) * c), hmax(std::size_t(ring) * c),
+          h1(std::size_t(ring) * c), h2(std::size_t(ring) * c), f0(std::size_t(ring) * c),
+          f1(std::size_t(ring) * c), f2(std::size_t(ring) * c), hmax(std::size_t(ring) * c),
           hmin(std::size_t(ring) * c), range(std::size_t(ring) * c), sS(std::size_t(c)), sX(std::size_t(c)),
           sY(std::size_t(c)), sZZ(std::size_t(c)), accOr(std::size_t(c)), accStep(std::size_t(c) + std::size_t(p)) {}
     std::size_t slot(int j) const { return std::size_t(((j % ring) + ring) % ring) * std::size_t(cols); }
@@ -137,11 +142,15 @@ void Kernel::runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scrat
         const bool inside = j >= 0 && j < totalRows;
         std::uint8_t* TRV_R inv = s.inv.data();
         double* TRV_R zp = s.zp.data();
+        float* TRV_R zf = s.zf.data();
         float* TRV_R vmax = s.vmax.data();
         float* TRV_R vmin = s.vmin.data();
         const int P = L + 2 * pad;  // padded local columns; padded p is global g0 - pad + p
         std::fill(inv, inv + P, std::uint8_t(1));
-        std::fill(zp, zp + P, 0.0);
+        if (k == 1)
+            std::fill(zf, zf + P, 0.0f);
+        else
+            std::fill(zp, zp + P, 0.0);
         std::fill(vmax, vmax + P, -kInf);
         std::fill(vmin, vmin + P, kInf);
         if (inside) {
@@ -155,15 +164,32 @@ void Kernel::runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scrat
                 const float v = z[c];
                 const bool bad = (v != v) | (hasNd & (v == nd));
                 inv[off + c] = bad;
-                zp[off + c] = bad ? 0.0 : double(v) - ref;
                 vmax[off + c] = bad ? -kInf : v;
                 vmin[off + c] = bad ? kInf : v;
+            }
+            if (k == 1) {
+                const float refF = float(ref);  // a whole number of metres: exact in float
+                for (int c = 0; c < gB - gA; ++c) zf[off + c] = inv[off + c] ? 0.0f : z[c] - refF;
+            } else {
+                for (int c = 0; c < gB - gA; ++c) zp[off + c] = inv[off + c] ? 0.0 : double(z[c]) - ref;
             }
         }
         horizontalOr(inv, pad, L, 1, &s.or1[o]);
         horizontalOr(inv, pad, L, k, &s.orK[o]);
         horizontalOr(inv, pad, L, u, &s.orU[o]);
 
+        if (k == 1) {
+            float* TRV_R b0 = &s.f0[o];
+            float* TRV_R b1 = &s.f1[o];
+            float* TRV_R b2 = &s.f2[o];
+            const float* TRV_R zc = zf + pad;
+            for (int c = 0; c < L; ++c) {
+                const float l = zc[c - 1], m = zc[c], r = zc[c + 1];
+                b0[c] = l + m + r;
+                b1[c] = r - l;
+                b2[c] = l - 2.0f * m + r;
+            }
+        } else {
         double* TRV_R a0 = &s.h0[o];
         double* TRV_R a1 = &s.h1[o];
         double* TRV_R a2 = &s.h2[o];
@@ -179,6 +205,7 @@ void Kernel::runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scrat
                 a1[c] += dd * v;
                 a2[c] += v * v;
             }
+        }
         }
         float* TRV_R mx = &s.hmax[o];
         float* TRV_R mn = &s.hmin[o];
@@ -265,38 +292,68 @@ void Kernel::runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scrat
             }
         }
 
-        // Roughness: RMS residual of the plane fit, from the window sums.
-        double* TRV_R sS = s.sS.data();
-        double* TRV_R sX = s.sX.data();
-        double* TRV_R sY = s.sY.data();
-        double* TRV_R sZZ = s.sZZ.data();
+        // Roughness: RMS residual of the plane fit over the window.
         std::uint8_t* TRV_R accOr = s.accOr.data();
-        std::fill(sS + lo, sS + hi, 0.0);
-        std::fill(sX + lo, sX + hi, 0.0);
-        std::fill(sY + lo, sY + hi, 0.0);
-        std::fill(sZZ + lo, sZZ + hi, 0.0);
-        std::fill(accOr + lo, accOr + hi, std::uint8_t(0));
-        for (int dy = -k; dy <= k; ++dy) {
-            const std::size_t o = s.slot(r + dy);
-            const double* TRV_R a0 = &s.h0[o];
-            const double* TRV_R a1 = &s.h1[o];
-            const double* TRV_R a2 = &s.h2[o];
-            const std::uint8_t* TRV_R ok = &s.orK[o];
-            const double ddy = dy;
+        if (k == 1) {
+            // 3x3: the residual of the plane is the projection of the window on the six discrete
+            // orthogonal polynomials beyond 1, x, y (products of (1,1,1), (-1,0,1), (1,-2,1) in x and
+            // y, norms 3, 2, 6). Each is a difference of nearby heights, so float keeps precision.
+            const std::size_t oa = s.slot(r - 1), ob = s.slot(r), oc = s.slot(r + 1);
+            const float* TRV_R a0 = &s.f0[oa];
+            const float* TRV_R a1 = &s.f1[oa];
+            const float* TRV_R a2 = &s.f2[oa];
+            const float* TRV_R b0 = &s.f0[ob];
+            const float* TRV_R b1 = &s.f1[ob];
+            const float* TRV_R b2 = &s.f2[ob];
+            const float* TRV_R c0 = &s.f0[oc];
+            const float* TRV_R c1 = &s.f1[oc];
+            const float* TRV_R c2 = &s.f2[oc];
+            const std::uint8_t* TRV_R ka = &s.orK[oa];
+            const std::uint8_t* TRV_R kb = &s.orK[ob];
+            const std::uint8_t* TRV_R kc = &s.orK[oc];
             for (int c = lo; c < hi; ++c) {
-                sS[c] += a0[c];
-                sX[c] += a1[c];
-                sY[c] += ddy * a0[c];
-                sZZ[c] += a2[c];
+                const float v20 = a2[c] + b2[c] + c2[c];
+                const float v02 = a0[c] - 2.0f * b0[c] + c0[c];
+                const float v11 = c1[c] - a1[c];
+                const float v21 = c2[c] - a2[c];
+                const float v12 = a1[c] - 2.0f * b1[c] + c1[c];
+                const float v22 = a2[c] - 2.0f * b2[c] + c2[c];
+                const float rss = (v20 * v20 + v02 * v02) * (1.0f / 18.0f) + v11 * v11 * 0.25f +
+                                  (v21 * v21 + v12 * v12) * (1.0f / 12.0f) + v22 * v22 * (1.0f / 36.0f);
+                oRough[c] = (ka[c] | kb[c] | kc[c]) ? kNoData : std::sqrt(rss * (1.0f / 9.0f));
             }
-            for (int c = lo; c < hi; ++c) accOr[c] |= ok[c];
-        }
-        const double invN = 1.0 / n, invSxx = 1.0 / sxx;
-        for (int c = lo; c < hi; ++c) {
-            const double S = sS[c], X = sX[c], Y = sY[c];
-            const double rss = sZZ[c] - S * S * invN - (X * X + Y * Y) * invSxx;
-            const float rough = float(std::sqrt(std::max(rss, 0.0) * invN));
-            oRough[c] = accOr[c] ? kNoData : rough;
+        } else {
+            double* TRV_R sS = s.sS.data();
+            double* TRV_R sX = s.sX.data();
+            double* TRV_R sY = s.sY.data();
+            double* TRV_R sZZ = s.sZZ.data();
+            std::fill(sS + lo, sS + hi, 0.0);
+            std::fill(sX + lo, sX + hi, 0.0);
+            std::fill(sY + lo, sY + hi, 0.0);
+            std::fill(sZZ + lo, sZZ + hi, 0.0);
+            std::fill(accOr + lo, accOr + hi, std::uint8_t(0));
+            for (int dy = -k; dy <= k; ++dy) {
+                const std::size_t o = s.slot(r + dy);
+                const double* TRV_R a0 = &s.h0[o];
+                const double* TRV_R a1 = &s.h1[o];
+                const double* TRV_R a2 = &s.h2[o];
+                const std::uint8_t* TRV_R ok = &s.orK[o];
+                const double ddy = dy;
+                for (int c = lo; c < hi; ++c) {
+                    sS[c] += a0[c];
+                    sX[c] += a1[c];
+                    sY[c] += ddy * a0[c];
+                    sZZ[c] += a2[c];
+                }
+                for (int c = lo; c < hi; ++c) accOr[c] |= ok[c];
+            }
+            const double invN = 1.0 / n, invSxx = 1.0 / sxx;
+            for (int c = lo; c < hi; ++c) {
+                const double S = sS[c], X = sX[c], Y = sY[c];
+                const double rss = sZZ[c] - S * S * invN - (X * X + Y * Y) * invSxx;
+                const float rough = float(std::sqrt(std::max(rss, 0.0) * invN));
+                oRough[c] = accOr[c] ? kNoData : rough;
+            }
         }
 
         // Step: the largest range among the w x w windows containing the cell.
@@ -321,21 +378,30 @@ void Kernel::runStrip(int rBegin, int rEnd, int cBegin, int cEnd, int ext, Scrat
         const float* TRV_R zr = inRow(r) + g0;  // r is always inside the DTM
         const float nd = noData;
         const bool hasNd = hasNoData;
+        // Split by element type so that each loop vectorises (mixed float/byte loops do not).
         for (int c = lo; c < hi; ++c) {
             const float v = zr[c];
             const bool centreBad = (v != v) | (hasNd & (v == nd));
-            const float sl = oSlope[c], ro = oRough[c];
-            const float stp = centreBad ? kNoData : oStep[c];
-            oStep[c] = stp;
-            const std::uint8_t un = accOr[c];
-            const std::uint8_t bits = std::uint8_t((sl > maxSlope ? kHazardSlope : 0) |
-                                                   (stp > maxStep ? kHazardStep : 0) |
-                                                   (ro > maxRough ? kHazardRoughness : 0) | (un ? kHazardUnknown : 0));
-            const float c0 = 0.5f * sl * sl * invMaxSlope2 + 0.25f * ro * invMaxRough + 0.25f * stp * invMaxStep;
-            oUnknown[c] = un;
-            oHazard[c] = bits;
-            oCost[c] = bits ? 1.0f : std::min(std::max(c0, 0.0f), 0.99f);
+            oStep[c] = centreBad ? kNoData : oStep[c];
         }
+        for (int c = lo; c < hi; ++c) {
+            const float sl = oSlope[c], ro = oRough[c], stp = oStep[c];
+            const float c0 = 0.5f * sl * sl * invMaxSlope2 + 0.25f * ro * invMaxRough + 0.25f * stp * invMaxStep;
+            const bool hard = (sl > maxSlope) | (stp > maxStep) | (ro > maxRough);
+            oCost[c] = hard ? 1.0f : std::min(std::max(c0, 0.0f), 0.99f);
+        }
+        for (int c = lo; c < hi; ++c) {
+            const std::uint8_t s1 = oSlope[c] > maxSlope ? kHazardSlope : 0;
+            const std::uint8_t s2 = oStep[c] > maxStep ? kHazardStep : 0;
+            const std::uint8_t s3 = oRough[c] > maxRough ? kHazardRoughness : 0;
+            oHazard[c] = std::uint8_t(s1 | s2 | s3);
+        }
+        for (int c = lo; c < hi; ++c) {
+            const std::uint8_t un = accOr[c];
+            oUnknown[c] = un;
+            oHazard[c] = std::uint8_t(oHazard[c] | (un ? kHazardUnknown : 0));
+        }
+        for (int c = lo; c < hi; ++c) oCost[c] = accOr[c] ? 1.0f : oCost[c];
         // Counts as separate simple reductions, which vectorise. The slope maximum compares the
         // float bits as integers: valid slopes are >= 0 and kNoData is negative, so the order holds.
         int valid = 0, unk = 0, haz = 0;
@@ -483,6 +549,28 @@ HazardSummary summarise(const Stats& s, const DemGeometry& dem, std::chrono::ste
 
 }  // namespace
 
+namespace {
+
+// One block's worth of every output layer.
+struct OutputBuffers {
+    std::vector<float> slope, rough, step, cost;
+    std::vector<std::uint8_t> unknown, hazard;
+    explicit OutputBuffers(std::size_t n) : slope(n), rough(n), step(n), cost(n), unknown(n), hazard(n) {}
+    void attach(Kernel& k) {
+        k.slope = slope.data();
+        k.roughness = rough.data();
+        k.step = step.data();
+        k.cost = cost.data();
+        k.unknown = unknown.data();
+        k.hazard = hazard.data();
+    }
+    HazardBlock block(int row0, int rows, int cols) const {
+        return {row0, rows, cols, slope.data(), rough.data(), step.data(), cost.data(), unknown.data(), hazard.data()};
+    }
+};
+
+}  // namespace
+
 HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, const HazardParams& params,
                              HazardSink& sink, const HazardRunOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -492,34 +580,54 @@ HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, co
     const int threads = resolveThreads(options.threads);
     const std::size_t cols = std::size_t(dem.cols);
 
-    std::vector<float> in(std::size_t(blockRows + 2 * H) * cols);
-    std::vector<float> slope(std::size_t(blockRows) * cols), rough(slope.size()), step(slope.size()), cost(slope.size());
-    std::vector<std::uint8_t> unknown(slope.size()), hazard(slope.size());
-    k.slope = slope.data();
-    k.roughness = rough.data();
-    k.step = step.data();
-    k.cost = cost.data();
-    k.unknown = unknown.data();
-    k.hazard = hazard.data();
+    // A pipeline of three stages over blocks of rows: while block i is computed, block i+1 is read
+    // and block i-1 is handed to the sink (which compresses and writes), each on its own thread.
+    // Two input and two output buffers; memory stays proportional to the block size.
+    std::vector<float> in[2] = {std::vector<float>(std::size_t(blockRows + 2 * H) * cols),
+                                std::vector<float>(std::size_t(blockRows + 2 * H) * cols)};
+    OutputBuffers out[2] = {OutputBuffers(std::size_t(blockRows) * cols), OutputBuffers(std::size_t(blockRows) * cols)};
+    auto readBlock = [&](int r0, std::vector<float>& buf) {
+        const int r1 = std::min(dem.rows, r0 + blockRows);
+        const int a = std::max(0, r0 - H), b = std::min(dem.rows, r1 + H);
+        reader(a, b - a, buf.data());
+    };
 
     Stats total;
     std::optional<double> zRef;
-    for (int r0 = 0; r0 < dem.rows; r0 += blockRows) {
+    std::future<void> reading = std::async(std::launch::async, [&] { readBlock(0, in[0]); });
+    std::future<void> writing;
+    // Whatever happens, no stage may outlive the buffers it uses.
+    struct Join {
+        std::future<void>& a;
+        std::future<void>& b;
+        ~Join() {
+            if (a.valid()) a.wait();
+            if (b.valid()) b.wait();
+        }
+    } join{reading, writing};
+
+    for (int r0 = 0, i = 0; r0 < dem.rows; r0 += blockRows, ++i) {
         checkStop(options);
         const int r1 = std::min(dem.rows, r0 + blockRows);
         const int a = std::max(0, r0 - H), b = std::min(dem.rows, r1 + H);
-        reader(a, b - a, in.data());
-        k.in = in.data();
+        std::vector<float>& buf = in[i % 2];
+        reading.get();  // rethrows a read failure
+        if (r1 < dem.rows)
+            reading = std::async(std::launch::async, [&, next = r1, i] { readBlock(next, in[(i + 1) % 2]); });
+        k.in = buf.data();
         k.inRow0 = a;
         k.inRows = b - a;
         k.outRow0 = r0;
-        updateReference(zRef, in.data() + std::size_t(r0 - a) * cols, std::size_t(r1 - r0) * cols, k);
+        out[i % 2].attach(k);
+        updateReference(zRef, buf.data() + std::size_t(r0 - a) * cols, std::size_t(r1 - r0) * cols, k);
         k.zRef = zRef.value_or(0.0);
         total.add(runParallel(k, r0, r1, threads));
-        sink.consume({r0, r1 - r0, dem.cols, slope.data(), rough.data(), step.data(), cost.data(), unknown.data(),
-                      hazard.data()});
+        if (writing.valid()) writing.get();  // the sink takes blocks in order, one at a time
+        writing = std::async(std::launch::async,
+                             [&, blk = out[i % 2].block(r0, r1 - r0, dem.cols)] { sink.consume(blk); });
         if (options.progress) options.progress(double(r1) / dem.rows, "hazard maps");
     }
+    if (writing.valid()) writing.get();
     return summarise(total, dem, t0);
 }
 

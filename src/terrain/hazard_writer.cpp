@@ -6,7 +6,9 @@
 
 #include <gdal.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <cstdlib>
 #include <random>
 #include <sstream>
@@ -24,6 +26,8 @@ Compression parseCompression(const std::string& name) {
 }
 
 struct HazardGeoTiffWriter::Impl {
+    std::vector<std::uint16_t> u16;  // encoding scratch, one block
+    std::vector<std::uint8_t> u8;
     fs::path outDir, tmpDir;
     bool createdOutDir = false;
     bool committed = false;
@@ -42,6 +46,42 @@ struct HazardGeoTiffWriter::Impl {
 };
 
 namespace {
+
+// How each layer is stored. Slope keeps float32 (comparable with gdaldem's output); roughness and
+// step are whole millimetres in UInt16 (scale 0.001, 65535 = nodata), cost is 0..254 in a byte
+// (scale 1/254, 254 = 1.0 = hard hazard): a third of the bytes of float32, losing at most 0.5 mm or
+// 0.002 of cost, and integers compress faster, which is most of the time spent writing.
+struct Storage {
+    GDALDataType type;
+    double scale = 1.0;
+    std::optional<double> noData;
+};
+
+constexpr std::uint16_t kMillimetreNoData = 65535;
+
+Storage storageOf(HazardLayer layer) {
+    switch (layer) {
+        case HazardLayer::Slope: return {GDT_Float32, 1.0, double(kNoData)};
+        case HazardLayer::Roughness:
+        case HazardLayer::Step: return {GDT_UInt16, 0.001, double(kMillimetreNoData)};
+        case HazardLayer::Cost: return {GDT_Byte, 1.0 / 254.0, std::nullopt};
+        default: return {GDT_Byte, 1.0, std::nullopt};
+    }
+}
+
+void encodeMillimetres(const float* in, std::size_t n, std::uint16_t* out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float mm = std::min(std::max(in[i] * 1000.0f + 0.5f, 0.0f), 65534.0f);
+        out[i] = in[i] == kNoData ? kMillimetreNoData : std::uint16_t(mm);
+    }
+}
+
+void encodeCost(const float* in, std::size_t n, std::uint8_t* out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = std::min(std::max(in[i] * 254.0f + 0.5f, 0.0f), 254.0f);
+        out[i] = std::uint8_t(v);  // 1.0 (hard hazard) is 254; traversable cells stay <= 251
+    }
+}
 
 fs::path uniqueTempDir(const fs::path& parent) {
     std::random_device rd;
@@ -87,28 +127,29 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
 
     for (std::size_t i = 0; i < std::size(kAllHazardLayers); ++i) {
         const HazardLayer layer = kAllHazardLayers[i];
-        const bool isFloat = layer == HazardLayer::Slope || layer == HazardLayer::Roughness ||
-                             layer == HazardLayer::Step || layer == HazardLayer::Cost;
+        const Storage st = storageOf(layer);
         impl_->names[i] = fs::path(std::string(layerName(layer)) + ".tif");
         const fs::path p = impl_->tmpDir / impl_->names[i];
         std::vector<std::string> opts = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
                                          std::string("COMPRESS=") + comp, "NUM_THREADS=ALL_CPUS", "BIGTIFF=IF_SAFER"};
         if (compression == Compression::Deflate) opts.push_back("ZLEVEL=1");
         if (compression == Compression::Zstd) opts.push_back("ZSTD_LEVEL=1");
-        if (compression != Compression::None && !isFloat) opts.push_back("PREDICTOR=1");
         std::vector<char*> copts;
         for (auto& o : opts) copts.push_back(o.data());
         copts.push_back(nullptr);
         detail::GdalErrorScope scope;
-        GDALDatasetH d = GDALCreate(drv, p.c_str(), info.cols, info.rows, 1, isFloat ? GDT_Float32 : GDT_Byte,
-                                    copts.data());
+        GDALDatasetH d = GDALCreate(drv, p.c_str(), info.cols, info.rows, 1, st.type, copts.data());
         if (!d)
             throw Error(Error::Kind::Io, p.string() + ": cannot create (" + detail::GdalErrorScope::lastMessage() + ")");
         impl_->ds[i] = d;
         GDALSetGeoTransform(d, const_cast<double*>(info.geoTransform.coefficients().data()));
         GDALSetProjection(d, info.crsWkt.c_str());
         GDALRasterBandH b = GDALGetRasterBand(d, 1);
-        if (isFloat) GDALSetRasterNoDataValue(b, double(kNoData));
+        if (st.noData) GDALSetRasterNoDataValue(b, *st.noData);
+        if (st.scale != 1.0) {
+            GDALSetRasterScale(b, st.scale);
+            GDALSetRasterOffset(b, 0.0);
+        }
         GDALSetDescription(b, std::string(layerName(layer)).c_str());
         GDALSetRasterUnitType(b, std::string(layerUnit(layer)).c_str());
         GDALSetMetadataItem(d, "TRAVERSE_LAYER", std::string(layerName(layer)).c_str(), nullptr);
@@ -116,24 +157,35 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
         GDALSetMetadataItem(d, "TRAVERSE_PARAMETERS", limitsText.c_str(), nullptr);
         if (layer == HazardLayer::Hazard)
             GDALSetMetadataItem(d, "TRAVERSE_HAZARD_BITS", "1=slope 2=step 4=roughness 8=unknown", nullptr);
+        if (layer == HazardLayer::Cost)
+            GDALSetMetadataItem(d, "TRAVERSE_COST_ENCODING", "cost = value / 254; 254 = hard hazard", nullptr);
     }
 }
 
 HazardGeoTiffWriter::~HazardGeoTiffWriter() = default;
 
 void HazardGeoTiffWriter::consume(const HazardBlock& b) {
-    const void* data[6] = {b.slope, b.roughness, b.step, b.unknown, b.hazard, b.cost};
-    for (std::size_t i = 0; i < 6; ++i) {
-        const HazardLayer layer = kAllHazardLayers[i];
-        const bool isFloat = layer != HazardLayer::Unknown && layer != HazardLayer::Hazard;
-        // kAllHazardLayers order: slope, roughness, step, unknown, hazard, cost
+    const std::size_t n = std::size_t(b.rows) * std::size_t(b.cols);
+    auto write = [&](std::size_t i, const void* data, GDALDataType type) {
         detail::GdalErrorScope scope;
         GDALRasterBandH band = GDALGetRasterBand(impl_->ds[i], 1);
-        if (GDALRasterIO(band, GF_Write, 0, b.row0, b.cols, b.rows, const_cast<void*>(data[i]), b.cols, b.rows,
-                         isFloat ? GDT_Float32 : GDT_Byte, 0, 0) != CE_None)
+        if (GDALRasterIO(band, GF_Write, 0, b.row0, b.cols, b.rows, const_cast<void*>(data), b.cols, b.rows, type, 0,
+                         0) != CE_None)
             throw Error(Error::Kind::Io, (impl_->tmpDir / impl_->names[i]).string() + ": write failed (" +
                                              detail::GdalErrorScope::lastMessage() + ")");
-    }
+    };
+    impl_->u16.resize(n);
+    impl_->u8.resize(n);
+    // kAllHazardLayers order: slope, roughness, step, unknown, hazard, cost
+    write(0, b.slope, GDT_Float32);
+    encodeMillimetres(b.roughness, n, impl_->u16.data());
+    write(1, impl_->u16.data(), GDT_UInt16);
+    encodeMillimetres(b.step, n, impl_->u16.data());
+    write(2, impl_->u16.data(), GDT_UInt16);
+    write(3, b.unknown, GDT_Byte);
+    write(4, b.hazard, GDT_Byte);
+    encodeCost(b.cost, n, impl_->u8.data());
+    write(5, impl_->u8.data(), GDT_Byte);
 }
 
 std::vector<fs::path> HazardGeoTiffWriter::commit() {

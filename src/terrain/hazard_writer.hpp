@@ -1,6 +1,7 @@
 #pragma once
 // Writes hazard layers as tiled, compressed GeoTIFFs (one file per layer, in the DTM's frame) that
-// GIS tools open in place. Files are written into a temporary folder inside the output folder and
+// GIS tools open in place. Slope is float32 degrees; roughness and step are UInt16 millimetres and cost
+// a byte (0..254 for 0..1, so hard hazards are 254), each with its scale in the file's metadata. Files are written into a temporary folder inside the output folder and
 // moved into place only by commit(): a failure leaves nothing half-written behind.
 #include "terrain/hazard_maps.hpp"
 
@@ -22,7 +23,7 @@ public:
     // Prepares the output folder (created if missing). Throws traverse::Error (Io) naming the folder
     // when it cannot be created or written.
     HazardGeoTiffWriter(const std::filesystem::path& outDir, const Raster& dtm, const HazardParams& params,
-                        Compression compression = Compression::Deflate);
+                        Compression compression = Compression::Zstd);
     ~HazardGeoTiffWriter() override;  // discards everything unless committed
     HazardGeoTiffWriter(const HazardGeoTiffWriter&) = delete;
     HazardGeoTiffWriter& operator=(const HazardGeoTiffWriter&) = delete;

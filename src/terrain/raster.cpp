@@ -124,6 +124,8 @@ void Raster::loadInfo() {
     int hasNoData = 0;
     const double nd = GDALGetRasterNoDataValue(b, &hasNoData);
     if (hasNoData) info_.noData = nd;
+    info_.scale = GDALGetRasterScale(b, nullptr);
+    info_.offset = GDALGetRasterOffset(b, nullptr);
 
     info_.overviews.clear();
     for (int i = 0; i < GDALGetOverviewCount(b); ++i) {
@@ -168,7 +170,15 @@ void Raster::read(PixelWindow w, int level, int band, void* dst, int bufCols, in
 Grid<float> Raster::readWindow(PixelWindow w, int level, int band) const {
     Grid<float> g(std::max(w.cols, 0), std::max(w.rows, 0));
     read(w, level, band, g.values.data(), w.cols, w.rows, GDT_Float32);
+    applyScale(g.values.data(), g.values.size());
     return g;
+}
+
+void Raster::applyScale(float* v, std::size_t n) const {
+    if (info_.scale == 1.0 && info_.offset == 0.0) return;
+    const float s = float(info_.scale), o = float(info_.offset);
+    for (std::size_t i = 0; i < n; ++i)
+        if (!isNoData(v[i], info_.noData)) v[i] = v[i] * s + o;
 }
 
 Grid<std::uint8_t> Raster::readWindowBytes(PixelWindow w, int level, int band) const {
@@ -187,6 +197,7 @@ Grid<std::uint8_t> Raster::readResampledBytes(PixelWindow w, int outCols, int ou
 
 void Raster::readRows(int row0, int rows, float* dst) const {
     read({0, row0, info_.cols, rows}, 0, 1, dst, info_.cols, rows, GDT_Float32);
+    applyScale(dst, std::size_t(rows) * std::size_t(info_.cols));
 }
 
 ElevationStats computeElevationStats(const Raster& dtm, int level) {

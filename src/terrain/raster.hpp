@@ -31,6 +31,7 @@ struct RasterInfo {
     std::string crsName;
     std::string crsProj;       // PROJ definition (+proj=...), empty when unavailable
     std::optional<double> noData;  // band 1
+    double scale = 1.0, offset = 0.0;  // band 1: value = stored * scale + offset
     std::vector<OverviewInfo> overviews;  // band 1, finest first
     int blockCols = 0, blockRows = 0;
     MapExtent extent() const { return geoTransform.extent(cols, rows); }
@@ -57,7 +58,7 @@ public:
     GeoTransform levelGeoTransform(int level) const;
 
     // Reads a window of band `band` at an overview level, in that level's pixel coordinates, as
-    // float32 (nodata cells keep the file's nodata value). Throws Error (Io) naming the file when the
+    // float32 with the band's scale and offset applied (nodata cells keep the file's nodata value). Throws Error (Io) naming the file when the
     // read fails (e.g. a truncated file) and InvalidArgument when the window is outside the level.
     Grid<float> readWindow(PixelWindow window, int level = 0, int band = 1) const;
     // Same, as 8-bit values (for imagery), with GDAL's conversion (clamping) from the band's type.
@@ -76,6 +77,7 @@ public:
 private:
     Raster() = default;
     void loadInfo();
+    void applyScale(float* values, std::size_t count) const;
     void read(PixelWindow window, int level, int band, void* dst, int bufCols, int bufRows, int gdalType) const;
 
     void* ds_ = nullptr;  // GDALDatasetH

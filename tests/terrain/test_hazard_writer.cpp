@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 using namespace traverse;
@@ -16,6 +17,18 @@ using namespace traverse::terrain;
 namespace fs = std::filesystem;
 
 namespace {
+// Largest difference between a written layer and the in-memory one; nodata must match exactly.
+float maxDifference(const Raster& r, const Grid<float>& mem) {
+    const Grid<float> g = r.readWindow({0, 0, mem.cols, mem.rows});
+    float worst = 0.0f;
+    for (std::size_t i = 0; i < g.values.size(); ++i) {
+        const bool a = isNoData(g.values[i], r.info().noData), b = mem.values[i] == kNoData;
+        if (a != b) return 1e9f;
+        if (!a) worst = std::max(worst, std::abs(g.values[i] - mem.values[i]));
+    }
+    return worst;
+}
+
 fs::path smallDtm(const test::TempDir& dir) {
     test::WriteOptions o;
     o.noData = -9999.0;
@@ -50,14 +63,18 @@ TEST_CASE("hazard layers are written as tiled compressed GeoTIFFs that read back
     CHECK(slope.info().crsWkt == dtm.info().crsWkt);
     REQUIRE(slope.info().noData);
     CHECK(*slope.info().noData == kNoData);
-    CHECK(slope.readWindow({0, 0, 300, 260}).values == mem.slope.values);
+    CHECK(slope.readWindow({0, 0, 300, 260}).values == mem.slope.values);  // float32, exact
     CHECK(Raster::open(out / "hazard.tif").readWindowBytes({0, 0, 300, 260}).values == mem.hazard.values);
-    CHECK(Raster::open(out / "cost.tif").readWindow({0, 0, 300, 260}).values == mem.cost.values);
+    CHECK(Raster::open(out / "unknown.tif").readWindowBytes({0, 0, 300, 260}).values == mem.unknown.values);
+    // Roughness and step are stored in millimetres, cost in 1/254: read back with the file's scale.
+    CHECK(maxDifference(Raster::open(out / "roughness.tif"), mem.roughness) <= 0.0005f + 1e-6f);
+    CHECK(maxDifference(Raster::open(out / "step.tif"), mem.step) <= 0.0005f + 1e-6f);
+    CHECK(maxDifference(Raster::open(out / "cost.tif"), mem.cost) <= 0.5f / 254.0f + 1e-6f);
 
     GDALDatasetH ds = GDALOpen((out / "roughness.tif").c_str(), GA_ReadOnly);
     REQUIRE(ds);
     const char* comp = GDALGetMetadataItem(ds, "COMPRESSION", "IMAGE_STRUCTURE");
-    CHECK(std::string(comp ? comp : "") == "DEFLATE");
+    CHECK(std::string(comp ? comp : "") == "ZSTD");
     CHECK(std::string(GDALGetRasterUnitType(GDALGetRasterBand(ds, 1))) == "m");
     GDALClose(ds);
 }

@@ -1,0 +1,23 @@
+#pragma once
+// What the map draws over the imagery: a scale bar and a north arrow.
+#include <QRectF>
+#include <QString>
+
+class QPainter;
+
+namespace traverse::studio {
+
+// The longest round length (1, 2 or 5 times a power of ten metres) not longer than maxMetres.
+double niceScaleLength(double maxMetres);
+// A length for a label: "500 m", "2 km", "20 cm".
+QString formatLength(double metres);
+
+// A scale bar in the bottom-left corner of `area` for a map at metresPerPixel (logical pixels).
+void drawScaleBar(QPainter& painter, const QRectF& area, double metresPerPixel);
+// A north arrow in the top-right corner of `area`. The map is drawn north-up in the map frame, so
+// the arrow shows the frame's grid north.
+void drawNorthArrow(QPainter& painter, const QRectF& area);
+// A one-line notice centred at the top of `area`, on a dark panel.
+void drawBanner(QPainter& painter, const QRectF& area, const QString& text);
+
+}  // namespace traverse::studio
