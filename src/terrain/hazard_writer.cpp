@@ -47,39 +47,41 @@ struct HazardGeoTiffWriter::Impl {
 
 namespace {
 
-// How each layer is stored. Slope keeps float32 (comparable with gdaldem's output); roughness and
-// step are whole millimetres in UInt16 (scale 0.001, 65535 = nodata), cost is 0..254 in a byte
-// (scale 1/254, 254 = 1.0 = hard hazard): a third of the bytes of float32, losing at most 0.5 mm or
-// 0.002 of cost, and integers compress faster, which is most of the time spent writing.
+// How each layer is stored: slope in hundredths of a degree, roughness and step in millimetres, as
+// UInt16 (65535 = nodata); cost as 0..254 in a byte (254 = 1.0 = hard hazard). Each file carries its
+// scale, so GDAL and QGIS read degrees and metres. Rounding costs at most 0.005 degree, 0.5 mm or
+// 0.002 of cost; in exchange the files are far smaller than float32 and compress several times
+// faster, which is most of the time spent writing.
 struct Storage {
     GDALDataType type;
     double scale = 1.0;
     std::optional<double> noData;
 };
 
-constexpr std::uint16_t kMillimetreNoData = 65535;
+constexpr std::uint16_t kU16NoData = 65535;
 
 Storage storageOf(HazardLayer layer) {
     switch (layer) {
-        case HazardLayer::Slope: return {GDT_Float32, 1.0, double(kNoData)};
+        case HazardLayer::Slope: return {GDT_UInt16, 0.01, double(kU16NoData)};
         case HazardLayer::Roughness:
-        case HazardLayer::Step: return {GDT_UInt16, 0.001, double(kMillimetreNoData)};
+        case HazardLayer::Step: return {GDT_UInt16, 0.001, double(kU16NoData)};
         case HazardLayer::Cost: return {GDT_Byte, 1.0 / 254.0, std::nullopt};
         default: return {GDT_Byte, 1.0, std::nullopt};
     }
 }
 
-void encodeMillimetres(const float* in, std::size_t n, std::uint16_t* out) {
+// Whole units of 1/perUnit (kNoData -> 65535), rounded to nearest; branch-free so it vectorises.
+void encodeU16(const float* in, std::size_t n, float perUnit, std::uint16_t* out) {
     for (std::size_t i = 0; i < n; ++i) {
-        const float mm = std::min(std::max(in[i] * 1000.0f + 0.5f, 0.0f), 65534.0f);
-        out[i] = in[i] == kNoData ? kMillimetreNoData : std::uint16_t(mm);
+        const float v = in[i] == kNoData ? 65535.0f : std::min(std::max(in[i] * perUnit + 0.5f, 0.0f), 65534.0f);
+        out[i] = std::uint16_t(std::int32_t(v));
     }
 }
 
 void encodeCost(const float* in, std::size_t n, std::uint8_t* out) {
     for (std::size_t i = 0; i < n; ++i) {
         const float v = std::min(std::max(in[i] * 254.0f + 0.5f, 0.0f), 254.0f);
-        out[i] = std::uint8_t(v);  // 1.0 (hard hazard) is 254; traversable cells stay <= 251
+        out[i] = std::uint8_t(std::int32_t(v));  // 1.0 (hard hazard) is 254; traversable cells <= 251
     }
 }
 
@@ -177,10 +179,11 @@ void HazardGeoTiffWriter::consume(const HazardBlock& b) {
     impl_->u16.resize(n);
     impl_->u8.resize(n);
     // kAllHazardLayers order: slope, roughness, step, unknown, hazard, cost
-    write(0, b.slope, GDT_Float32);
-    encodeMillimetres(b.roughness, n, impl_->u16.data());
+    encodeU16(b.slope, n, 100.0f, impl_->u16.data());
+    write(0, impl_->u16.data(), GDT_UInt16);
+    encodeU16(b.roughness, n, 1000.0f, impl_->u16.data());
     write(1, impl_->u16.data(), GDT_UInt16);
-    encodeMillimetres(b.step, n, impl_->u16.data());
+    encodeU16(b.step, n, 1000.0f, impl_->u16.data());
     write(2, impl_->u16.data(), GDT_UInt16);
     write(3, b.unknown, GDT_Byte);
     write(4, b.hazard, GDT_Byte);

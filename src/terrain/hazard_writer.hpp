@@ -1,7 +1,7 @@
 #pragma once
 // Writes hazard layers as tiled, compressed GeoTIFFs (one file per layer, in the DTM's frame) that
-// GIS tools open in place. Slope is float32 degrees; roughness and step are UInt16 millimetres and cost
-// a byte (0..254 for 0..1, so hard hazards are 254), each with its scale in the file's metadata. Files are written into a temporary folder inside the output folder and
+// GIS tools open in place. Slope (0.01 degree), roughness and step (1 mm) are UInt16 and cost a byte
+// (0..254 for 0..1, so hard hazards are 254), each with its scale in the file's metadata. Files are written into a temporary folder inside the output folder and
 // moved into place only by commit(): a failure leaves nothing half-written behind.
 #include "terrain/hazard_maps.hpp"
 
