@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
 
 using namespace traverse;
 using namespace traverse::terrain;
@@ -197,4 +198,39 @@ TEST_CASE("progress is reported up to completion") {
     HazardMaps::compute(plane(64, 0.1, 0.1), kGt, std::nullopt, params(), o);
     CHECK(calls == 4);
     CHECK(last == 1.0);
+}
+
+TEST_CASE("the baseline and the AVX2 builds of the kernel give identical layers") {
+    const Grid<float> g = test::syntheticDtm(700, 90, 12, -9999.f);
+    const auto fast = HazardMaps::compute(g, kGt, -9999.0, params());
+    setenv("TRAVERSE_HAZARD_KERNEL", "baseline", 1);
+    const auto base = HazardMaps::compute(g, kGt, -9999.0, params());
+    unsetenv("TRAVERSE_HAZARD_KERNEL");
+    CHECK(base.slope.values == fast.slope.values);
+    CHECK(base.roughness.values == fast.roughness.values);
+    CHECK(base.step.values == fast.step.values);
+    CHECK(base.cost.values == fast.cost.values);
+    CHECK(base.unknown.values == fast.unknown.values);
+    CHECK(base.hazard.values == fast.hazard.values);
+    // A footprint of 5 m takes the general (double precision) roughness path.
+    HazardParams wide = params();
+    wide.footprintM = 5.0;
+    const auto fastWide = HazardMaps::compute(g, kGt, -9999.0, wide);
+    setenv("TRAVERSE_HAZARD_KERNEL", "baseline", 1);
+    const auto baseWide = HazardMaps::compute(g, kGt, -9999.0, wide);
+    unsetenv("TRAVERSE_HAZARD_KERNEL");
+    CHECK(baseWide.roughness.values == fastWide.roughness.values);
+}
+
+TEST_CASE("a 5x5 roughness window agrees with the 3x3 formula's definition on a checkerboard") {
+    // For a 5x5 checkerboard (13 of one sign, 12 of the other) the plane is flat at d/25 and the
+    // RMS residual is d sqrt(1 - 1/625): the general path, checked against the same analytic case.
+    const float d = 0.2f;
+    Grid<float> g(30, 30);
+    for (int r = 0; r < 30; ++r)
+        for (int c = 0; c < 30; ++c) g.at(c, r) = 10.0f + (((r + c) % 2) ? d : -d);
+    HazardParams p = params();
+    p.footprintM = 5.0;
+    const auto m = HazardMaps::compute(g, kGt, std::nullopt, p);
+    CHECK(m.roughness.at(15, 15) == Approx(d * std::sqrt(1.0 - 1.0 / 625.0)).epsilon(1e-4));
 }
