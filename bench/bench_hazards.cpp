@@ -6,8 +6,10 @@
 //  2. The in-memory computation of all layers: cells per second (target >= 400 M/s on 2 cores), and
 //     the ratio to a memory-bandwidth bound measured in the same run (copying the input grid and
 //     every output grid once; target: within 4x).
-// usage: bench_hazards [--size N] [--runs K] [--dir DIR] [--only memory]
-//        (defaults: 8000, 5, /tmp/traverse-bench; --only memory skips the end-to-end runs)
+// usage: bench_hazards [--size N] [--runs K] [--dir DIR] [--only memory] [--input uncompressed]
+//        (defaults: 8000, 5, /tmp/traverse-bench; the DTM is a tiled GeoTIFF with DEFLATE and the
+//        floating-point predictor, as DTM products are distributed, unless --input uncompressed;
+//        --only memory skips the end-to-end runs)
 #include "terrain/hazard_maps.hpp"
 #include "terrain/raster.hpp"
 
@@ -42,9 +44,12 @@ double median(std::vector<double> v) {
 }
 
 // A float32 DTM at 1 m with realistic relief (octaves of sines, craters), tiled GeoTIFF.
-void makeDtm(const fs::path& path, int n) {
+void makeDtm(const fs::path& path, int n, bool compressed) {
     GDALDriverH drv = GDALGetDriverByName("GTiff");
-    const char* opts[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER", nullptr};
+    const char* plain[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER", nullptr};
+    const char* deflate[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER",
+                             "COMPRESS=DEFLATE", "PREDICTOR=3", nullptr};
+    const char** opts = compressed ? deflate : plain;
     GDALDatasetH ds = GDALCreate(drv, path.c_str(), n, n, 1, GDT_Float32, const_cast<char**>(opts));
     double gt[6] = {100000.0, 1.0, 0.0, 1100000.0, 0.0, -1.0};
     GDALSetGeoTransform(ds, gt);
@@ -123,24 +128,27 @@ void parallelCopy(float* dst, const float* src, std::size_t n, int threads) {
 int main(int argc, char** argv) {
     int n = 8000, runs = 5;
     bool endToEnd = true;
+    bool compressed = true;
     fs::path dir = "/tmp/traverse-bench";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--size")) n = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
         else if (!std::strcmp(argv[i], "--only")) endToEnd = std::strcmp(argv[i + 1], "memory") != 0;
+        else if (!std::strcmp(argv[i], "--input")) compressed = std::strcmp(argv[i + 1], "uncompressed") != 0;
     }
     GDALAllRegister();
     fs::create_directories(dir);
-    const fs::path dtm = dir / ("dtm_" + std::to_string(n) + ".tif");
+    const fs::path dtm = dir / ("dtm_" + std::to_string(n) + (compressed ? "_deflate" : "") + ".tif");
     if (!fs::exists(dtm)) {
-        std::printf("generating %s (%d x %d float32, tiled)...\n", dtm.c_str(), n, n);
-        makeDtm(dtm, n);
+        std::printf("generating %s (%d x %d float32, tiled%s)...\n", dtm.c_str(), n, n,
+                    compressed ? ", DEFLATE + floating-point predictor" : "");
+        makeDtm(dtm, n, compressed);
     }
     const double cells = double(n) * n;
     const unsigned cores = std::thread::hardware_concurrency();
-    std::printf("DTM %d x %d (%.0f MB in memory), %u hardware threads, %d runs each (median)\n", n, n,
-                cells * 4 / 1e6, cores, runs);
+    std::printf("DTM %d x %d (%.0f MB in memory, %s on disk), %u hardware threads, %d runs each (median)\n", n, n,
+                cells * 4 / 1e6, compressed ? "compressed" : "uncompressed", cores, runs);
 
     // 1. End to end, alternating the two programs so that both see the same machine state.
     std::vector<double> tGdal, tOurs;

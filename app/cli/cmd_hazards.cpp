@@ -74,7 +74,7 @@ int runHazards(int argc, char** argv) {
     }
 
     // Bound GDAL's block cache so that memory stays proportional to a block of rows, not the DTM.
-    terrain::limitRasterCache(std::int64_t(64) << 20);
+    terrain::limitRasterCache(std::int64_t(48) << 20);
 
     const terrain::Site site = terrain::Site::open(dtmPath, orthoPath);
     const auto& info = site.dtm().info();

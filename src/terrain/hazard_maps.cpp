@@ -12,6 +12,7 @@
 #include <limits>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace traverse::terrain {
@@ -184,15 +185,32 @@ HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, co
     std::vector<float> in[2] = {std::vector<float>(std::size_t(blockRows + 2 * H) * cols),
                                 std::vector<float>(std::size_t(blockRows + 2 * H) * cols)};
     OutputBuffers out[2] = {OutputBuffers(std::size_t(blockRows) * cols), OutputBuffers(std::size_t(blockRows) * cols)};
-    auto readBlock = [&](int r0, std::vector<float>& buf) {
+    // Rows [a, b) of block i go into in[i % 2]. The rows it shares with block i - 1 (the halo) are
+    // copied from that block's buffer, so the reader sees each row once, in order: a compressed
+    // file then decodes each tile once, and GDAL's cache needs to hold only about one row of tiles.
+    auto rowsOf = [&](int r0) {
         const int r1 = std::min(dem.rows, r0 + blockRows);
-        const int a = std::max(0, r0 - H), b = std::min(dem.rows, r1 + H);
-        reader(a, b - a, buf.data());
+        return std::pair{std::max(0, r0 - H), std::min(dem.rows, r1 + H)};
+    };
+    auto readBlock = [&](int i) {
+        const int r0 = i * blockRows;
+        const auto [a, b] = rowsOf(r0);
+        float* dst = in[i % 2].data();
+        int from = a;
+        if (i > 0) {
+            const auto [pa, pb] = rowsOf(r0 - blockRows);
+            if (pb > a) {
+                std::memcpy(dst, in[(i - 1) % 2].data() + std::size_t(a - pa) * cols,
+                            std::size_t(pb - a) * cols * sizeof(float));
+                from = pb;
+            }
+        }
+        if (b > from) reader(from, b - from, dst + std::size_t(from - a) * cols);
     };
 
     Stats total;
     std::optional<double> zRef;
-    std::future<void> reading = std::async(std::launch::async, [&] { readBlock(0, in[0]); });
+    std::future<void> reading = std::async(std::launch::async, [&] { readBlock(0); });
     std::future<void> writing;
     // Whatever happens, no stage may outlive the buffers it uses.
     struct Join {
@@ -210,8 +228,7 @@ HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, co
         const int a = std::max(0, r0 - H), b = std::min(dem.rows, r1 + H);
         std::vector<float>& buf = in[i % 2];
         reading.get();  // rethrows a read failure
-        if (r1 < dem.rows)
-            reading = std::async(std::launch::async, [&, next = r1, i] { readBlock(next, in[(i + 1) % 2]); });
+        if (r1 < dem.rows) reading = std::async(std::launch::async, [&, i] { readBlock(i + 1); });
         k.in = buf.data();
         k.inRow0 = a;
         k.inRows = b - a;
