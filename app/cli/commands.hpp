@@ -5,5 +5,6 @@ namespace traverse::cli {
 
 int runInfo(int argc, char** argv);     // traverse info FILE...
 int runHazards(int argc, char** argv);  // traverse hazards --dtm F [--ortho F] --out DIR
+int runSimulate(int argc, char** argv); // traverse simulate --dtm F --sequence S --out DIR
 
 }  // namespace traverse::cli

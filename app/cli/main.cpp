@@ -21,6 +21,9 @@ constexpr const char* kUsage =
     "  hazards --dtm F [--ortho F] --out DIR\n"
     "                                   compute slope, roughness, step, unknown-terrain, hazard and\n"
     "                                   cost maps and write them as tiled GeoTIFFs\n"
+    "  simulate --dtm F --sequence S --out DIR\n"
+    "                                   run a drive sequence in the digital twin: telemetry,\n"
+    "                                   flight-rule verdict, optional Monte Carlo dispersion\n"
     "\n"
     "Run 'traverse COMMAND --help' for a command's options.\n";
 
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "info") return traverse::cli::runInfo(argc, argv);
         if (cmd == "hazards") return traverse::cli::runHazards(argc, argv);
+        if (cmd == "simulate") return traverse::cli::runSimulate(argc, argv);
         std::fprintf(stderr, "traverse: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const traverse::cli::UsageError& e) {
