@@ -1,7 +1,7 @@
 #pragma once
 // The rover model's parameters, with Perseverance-like defaults from public figures (see
 // docs/rover.md for the sources and for what is assumed). Body frame: x forward, y left, z up; the
-// origin is the rocker pivots' midpoint projected down to the plane of the wheel contact points.
+// origin is on the centre line below the middle wheel axles, on the plane of the wheel contacts.
 // Angles in this struct are degrees (names say _deg); lengths metres; mass kg; power W; energy Wh.
 #include "terrain/hazard_maps.hpp"
 

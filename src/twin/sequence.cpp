@@ -62,7 +62,10 @@ std::string formatNumber(double v) {
     return std::string(buf.data(), r.ptr);
 }
 
-std::optional<double> parseNumber(std::string_view s) {
+// Reads a whole token as a double (an optional '+' is allowed); `tooLarge` tells a number that does
+// not fit a double from text that is not a number.
+std::optional<double> parseNumber(std::string_view s, bool& tooLarge) {
+    tooLarge = false;
     if (!s.empty() && s.front() == '+') {
         s.remove_prefix(1);
         if (!s.empty() && s.front() == '-') return std::nullopt;
@@ -70,7 +73,9 @@ std::optional<double> parseNumber(std::string_view s) {
     if (s.empty()) return std::nullopt;
     double v = 0.0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    if (end != s.data() + s.size()) return std::nullopt;
+    tooLarge = ec == std::errc::result_out_of_range;
+    if (ec != std::errc()) return std::nullopt;
     return v;
 }
 
@@ -369,7 +374,9 @@ Value textValue(const std::string& what, const ArgumentSpec& a, const std::strin
     if (a.type == "enum" || a.type == "string") return raw;
     if (a.type == "integer" && !looksLikeInteger(raw))
         where.fail(prefix(what) + a.name + " = '" + raw + "' is not an integer");
-    const auto v = parseNumber(raw);
+    bool tooLarge = false;
+    const auto v = parseNumber(raw, tooLarge);
+    if (tooLarge) where.fail(prefix(what) + a.name + " = '" + raw + "' does not fit a double");
     if (!v) where.fail(prefix(what) + a.name + " = '" + raw + "' is not a number");
     return *v;
 }

@@ -87,6 +87,7 @@ Sequence awkwardSequence() {
         goTo(-1e6, 3.0000000000000004, 10.0, 86400.0, DriveMode::Blind),
         goTo(0.0, -0.0, 0.5, 1.0, DriveMode::AutoNav),
         StopConditions{1.0, 86400.0},
+        DriveStraight{5e-324},  // the smallest subnormal
     };
     return s;
 }
@@ -267,6 +268,10 @@ TEST_CASE("bad text names the file, the line and the reason") {
             const auto f = textFailure(kHeader + "MOB_STRAIGHT distance_m=" + bad + "\n");
             CHECK_THAT(f.message, Contains("line 3") && Contains("distance_m = '" + bad + "' is not a number"));
         }
+    }
+    SECTION("too large for a double") {
+        const auto f = textFailure(kHeader + "MOB_STRAIGHT distance_m=1e400\n");
+        CHECK_THAT(f.message, Contains("line 3") && Contains("'1e400' does not fit a double"));
     }
     SECTION("not finite") {
         const auto f = textFailure(kHeader + "MOB_STRAIGHT distance_m=nan\n");
@@ -478,7 +483,7 @@ TEST_CASE("sequences save atomically and load by extension") {
         bad.commands.push_back(DriveStraight{0.0});
         const auto f = failureOf([&] { saveSequence(bad, p); });
         CHECK(f.kind == Error::Kind::InvalidArgument);
-        CHECK_THAT(f.message, Contains(p.string()) && Contains("commands[15]"));
+        CHECK_THAT(f.message, Contains(p.string()) && Contains("commands[16]"));
         CHECK(readFile(p) == before);
     }
     SECTION("a missing folder is an error naming the file") {
