@@ -31,7 +31,7 @@ struct Rng {
     }
 };
 
-Perturbation draw(std::uint64_t seed, int run, const MonteCarloOptions& mc) {
+Perturbation draw(std::uint64_t seed, int run, const MonteCarloOptions& mc, const RoverConfig& rover) {
     Rng rng{seed * 0x9E3779B97F4A7C15ull + std::uint64_t(run) * 0xD1B54A32D192ED03ull + 1};
     Perturbation p;
     p.slipScale = std::max(0.0, 1.0 + mc.slipSigma * rng.normal());
@@ -39,6 +39,8 @@ Perturbation draw(std::uint64_t seed, int run, const MonteCarloOptions& mc) {
     p.startOffsetE = mc.startSigmaM * rng.normal();
     p.startOffsetN = mc.startSigmaM * rng.normal();
     p.startHeadingOffsetDeg = mc.startHeadingSigmaDeg * rng.normal();
+    // The rover's blind odometry error fraction taken as a 2-sigma bound.
+    p.wheelOdometryError = 0.5 * rover.blindOdometryErrorFraction * rng.normal();
     return p;
 }
 
@@ -65,7 +67,7 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
     auto worker = [&] {
         for (int i = next++; i < mc.runs; i = next++) {
             try {
-                const SimulationResult r = simulate(dtm, rover, sequence, quiet, draw(mc.seed, i, mc));
+                const SimulationResult r = simulate(dtm, rover, sequence, quiet, draw(mc.seed, i, mc, rover));
                 out.ends[std::size_t(i)] = {r.endPose.e, r.endPose.n};
                 passed[std::size_t(i)] = r.verdict.pass;
             } catch (...) {

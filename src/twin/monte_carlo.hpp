@@ -1,5 +1,6 @@
 #pragma once
-// Monte Carlo dispersion of a drive: N simulations with perturbed slip, heading and initial pose,
+// Monte Carlo dispersion of a drive: N simulations with perturbed slip, heading, initial pose and
+// wheel odometry scale (1 sigma = half the rover's blind odometry error fraction),
 // seeded and reproducible (run i draws from its own generator, whatever the thread count), run in
 // parallel. Gives the end positions' mean, covariance and an ellipse at a stated confidence, and the
 // share of runs that keep every flight rule.

@@ -129,7 +129,9 @@ private:
         double slip = rover_.slipBase + rover_.slipSlopeGain * upSlope +
                       rover_.slipRoughnessGain * lastRoughnessM_ / rover_.maxRoughnessM;
         slip = std::clamp(slip * pert_.slipScale, 0.0, rover_.slipMax);
-        const double actual = ds * (1.0 - slip);
+        // Wheel odometry's own scale error (wheel wear, sinkage) moves the rover more or less than
+        // the wheels count; visual odometry measures the motion instead.
+        const double actual = ds * (1.0 - slip) * (1.0 + pert_.wheelOdometryError);
         const double dHeading = (ds * k) / kDeg;  // steering turns the rover by the commanded arc
         auto advance = [](Pose& p, double len, double dh) {
             const double mid = (p.headingDeg + dh / 2.0) * kDeg;

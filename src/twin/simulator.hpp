@@ -28,6 +28,7 @@ struct SimulationOptions {
 struct Perturbation {
     double slipScale = 1.0;        // multiplies the slip model
     double headingBiasDeg = 0.0;   // added to the true heading minus believed heading
+    double wheelOdometryError = 0.0;  // fractional error of wheel odometry (true / counted - 1)
     double startOffsetE = 0.0, startOffsetN = 0.0;   // true start position minus the sequence's
     double startHeadingOffsetDeg = 0.0;              // true start heading minus the sequence's
 };

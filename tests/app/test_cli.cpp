@@ -157,3 +157,56 @@ TEST_CASE("bad input gets one clear line, a non-zero exit and nothing half-writt
         CHECK_FALSE(fs::exists(out));
     }
 }
+
+TEST_CASE("traverse simulate runs the sample drive and writes telemetry and a verdict") {
+    test::TempDir dir;
+    const auto r = test::runCli({"simulate", "--dtm", (test::sampleDir() / "sample_dtm.tif").string(), "--sequence",
+                                 std::string(TRAVERSE_SOURCE_DIR) + "/data/samples/sample_drive.seq", "--out",
+                                 (dir / "sim").string(), "--monte-carlo", "20"});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("all kept") != std::string::npos);
+    CHECK(r.out.find("Monte Carlo 20 runs") != std::string::npos);
+    std::ifstream csv(dir / "sim" / "telemetry.csv");
+    std::string header;
+    std::getline(csv, header);
+    CHECK(std::count(header.begin(), header.end(), ',') >= 24);
+    int lines = 0;
+    for (std::string l; std::getline(csv, l);) ++lines;
+    CHECK(lines > 1000);  // ~55 m at 5 cm, plus turns
+    std::ifstream verdict(dir / "sim" / "verdict.json");
+    const std::string v((std::istreambuf_iterator<char>(verdict)), std::istreambuf_iterator<char>());
+    CHECK(v.find("\"pass\": true") != std::string::npos);
+    CHECK(v.find("\"monte_carlo\"") != std::string::npos);
+}
+
+TEST_CASE("traverse simulate exits 3 when a flight rule breaks, and 1 on a bad sequence") {
+    test::TempDir dir;
+    const auto dtm = (test::sampleDir() / "sample_dtm.tif").string();
+    {
+        std::ofstream s(dir / "off_edge.seq");
+        s << "SEQUENCE name=off_edge sol=2 rover=default\nSTART e=3300 n=1093600 heading_deg=90\n"
+             "MOB_STRAIGHT distance_m=40\n";
+    }
+    auto r = test::runCli({"simulate", "--dtm", dtm, "--sequence", (dir / "off_edge.seq").string(), "--out",
+                           (dir / "a").string()});
+    INFO(r.out << r.err);
+    CHECK(r.status == 3);
+    CHECK(r.out.find("nodata_under_rover") != std::string::npos);
+    CHECK(r.out.find("left_site") != std::string::npos);
+    {
+        std::ofstream s(dir / "typo.seq");
+        s << "SEQUENCE name=typo sol=2 rover=default\nSTART e=2600 n=1093400 heading_deg=0\n"
+             "MOB_STRAIGHT distance_m=4\nMOB_FLY distance_m=4\n";
+    }
+    r = test::runCli({"simulate", "--dtm", dtm, "--sequence", (dir / "typo.seq").string(), "--out",
+                      (dir / "b").string()});
+    CHECK(r.status == 1);
+    CHECK(lineCount(r.err) == 1);
+    CHECK(r.err.find("line 4") != std::string::npos);
+    CHECK(r.err.find("MOB_FLY") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "b" / "verdict.json"));
+    r = test::runCli({"simulate", "--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("--monte-carlo") != std::string::npos);
+}
