@@ -34,6 +34,8 @@ constexpr const char* kSimulateUsage =
     "  --monte-carlo N       also run N perturbed simulations (slip, heading, start pose)\n"
     "  --seed N              Monte Carlo seed (default 1)\n"
     "  --confidence P        Monte Carlo ellipse confidence (default 0.95)\n"
+    "  --keep-out FILE       GeoJSON polygons the rover must stay out of (map frame)\n"
+    "  --keep-in FILE        GeoJSON polygons the rover must stay inside (map frame)\n"
     "  --time-budget S       flight rule: drive time limit in seconds\n"
     "  --energy-budget WH    flight rule: energy limit in watt-hours\n"
     "  --min-clearance M     flight rule: belly clearance margin in metres (default 0)\n"
@@ -45,7 +47,7 @@ constexpr const char* kSimulateUsage =
 int runSimulate(int argc, char** argv) {
     const Args a = parseArgs(argc, argv, 2,
                              {"dtm", "sequence", "out", "rover", "monte-carlo", "seed", "confidence", "time-budget",
-                              "energy-budget", "min-clearance", "step"},
+                              "energy-budget", "min-clearance", "step", "keep-out", "keep-in"},
                              {"help"});
     if (a.has("help")) {
         std::fputs(kSimulateUsage, stdout);
@@ -64,6 +66,9 @@ int runSimulate(int argc, char** argv) {
     if (auto v = a.number("min-clearance")) limits.minBellyClearanceM = *v;
     if (auto v = a.number("step")) opt.stepM = *v;
     opt.limits = limits;
+    for (const char* kind : {"keep-out", "keep-in"})
+        if (auto f = a.value(kind))
+            for (auto& z : twin::loadZonesGeoJson(*f, std::string(kind) == "keep-in")) opt.zones.push_back(std::move(z));
     twin::MonteCarloOptions mc;
     if (auto v = a.number("monte-carlo")) {
         if (*v < 1 || *v > 1e6) throw UsageError("--monte-carlo needs a run count from 1 to 1000000");

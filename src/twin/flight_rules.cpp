@@ -1,6 +1,11 @@
 #include "twin/flight_rules.hpp"
 
+#include "terrain/error.hpp"
+
 #include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
 
 #include <cmath>
 
@@ -31,6 +36,94 @@ bool insidePolygon(const std::vector<terrain::MapPoint>& poly, terrain::MapPoint
         if ((a.n > p.n) != (b.n > p.n) && p.e < (b.e - a.e) * (p.n - a.n) / (b.n - a.n) + a.e) in = !in;
     }
     return in;
+}
+
+namespace {
+
+Zone zoneFrom(const nlohmann::json& geometry, const std::string& name, bool keepIn, const std::string& where) {
+    auto fail = [&](const std::string& why) { return Error(Error::Kind::Format, where + ": " + why); };
+    if (!geometry.is_object() || !geometry.contains("type") || !geometry.contains("coordinates"))
+        throw fail("not a GeoJSON geometry");
+    const std::string type = geometry["type"].get<std::string>();
+    if (type != "Polygon") throw fail("a " + type + " is not a zone (Polygon or MultiPolygon)");
+    const auto& rings = geometry["coordinates"];
+    if (!rings.is_array() || rings.empty()) throw fail("polygon without coordinates");
+    if (rings.size() > 1) throw fail("polygons with holes are not supported");
+    Zone z;
+    z.name = name;
+    z.keepIn = keepIn;
+    for (const auto& pt : rings[0]) {
+        if (!pt.is_array() || pt.size() < 2 || !pt[0].is_number() || !pt[1].is_number())
+            throw fail("a vertex is not [easting, northing]");
+        const double e = pt[0].get<double>(), n = pt[1].get<double>();
+        if (!std::isfinite(e) || !std::isfinite(n)) throw fail("a vertex is not finite");
+        z.polygon.push_back({e, n});
+    }
+    if (z.polygon.size() > 1 && z.polygon.front().e == z.polygon.back().e && z.polygon.front().n == z.polygon.back().n)
+        z.polygon.pop_back();  // GeoJSON rings repeat their first vertex
+    if (z.polygon.size() < 3) throw fail("a polygon needs at least three vertices");
+    return z;
+}
+
+}  // namespace
+
+std::vector<Zone> parseZonesGeoJson(const std::string& text, const std::string& source, bool defaultKeepIn) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(Error::Kind::Format, source + ": not valid JSON (" + e.what() + ")");
+    }
+    std::vector<Zone> zones;
+    auto addFeature = [&](const nlohmann::json& f, const std::string& where) {
+        std::string name = where;
+        bool keepIn = defaultKeepIn;
+        if (f.contains("properties") && f["properties"].is_object()) {
+            const auto& p = f["properties"];
+            if (p.contains("name") && p["name"].is_string()) name = p["name"].get<std::string>();
+            if (p.contains("kind")) {
+                const std::string k = p["kind"].is_string() ? p["kind"].get<std::string>() : "";
+                if (k == "keep-in") keepIn = true;
+                else if (k == "keep-out") keepIn = false;
+                else throw Error(Error::Kind::Format, source + ": " + where + ": kind must be \"keep-in\" or \"keep-out\"");
+            }
+        }
+        if (!f.contains("geometry")) throw Error(Error::Kind::Format, source + ": " + where + ": feature without geometry");
+        const auto& g = f["geometry"];
+        if (g.is_object() && g.value("type", "") == "MultiPolygon") {
+            int k = 0;
+            for (const auto& poly : g["coordinates"])
+                zones.push_back(zoneFrom({{"type", "Polygon"}, {"coordinates", poly}}, name + "#" + std::to_string(k++),
+                                         keepIn, source + ": " + where));
+        } else {
+            zones.push_back(zoneFrom(g, name, keepIn, source + ": " + where));
+        }
+    };
+    try {
+        const std::string type = j.value("type", "");
+        if (type == "FeatureCollection") {
+            int i = 0;
+            for (const auto& f : j.at("features")) {
+                addFeature(f, "features[" + std::to_string(i) + "]");
+                ++i;
+            }
+        } else if (type == "Feature") {
+            addFeature(j, "feature");
+        } else {
+            addFeature({{"geometry", j}}, "geometry");
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(Error::Kind::Format, source + ": not a GeoJSON zone file (" + e.what() + ")");
+    }
+    return zones;
+}
+
+std::vector<Zone> loadZonesGeoJson(const std::filesystem::path& path, bool defaultKeepIn) {
+    std::ifstream in(path);
+    if (!in) throw Error(Error::Kind::NotFound, path.string() + ": cannot open");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parseZonesGeoJson(ss.str(), path.string(), defaultKeepIn);
 }
 
 RuleLimits RuleLimits::fromRover(const RoverConfig& r) {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -35,6 +36,13 @@ struct Zone {
     std::vector<terrain::MapPoint> polygon;  // map frame, any orientation, not closed
 };
 bool insidePolygon(const std::vector<terrain::MapPoint>& polygon, terrain::MapPoint p);
+
+// Zones from GeoJSON (a FeatureCollection, a Feature or a bare geometry) of Polygons or
+// MultiPolygons in the DTM's map frame (outer rings; holes are not supported and are refused).
+// A feature's property "kind" ("keep-out" or "keep-in") or `defaultKeepIn` says which; "name" names
+// it. Throws Error naming the file and the feature for anything else.
+std::vector<Zone> loadZonesGeoJson(const std::filesystem::path& path, bool defaultKeepIn = false);
+std::vector<Zone> parseZonesGeoJson(const std::string& json, const std::string& source, bool defaultKeepIn = false);
 
 struct RuleLimits {
     double maxTiltDeg = 30.0;

@@ -237,3 +237,24 @@ TEST_CASE("Monte Carlo: same seed, same result, whatever the threads; dispersion
     }
     CHECK(inside >= 55);
 }
+
+TEST_CASE("zones read from GeoJSON: kinds, names, closing vertex, errors naming the feature") {
+    const std::string fc = R"({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "crater", "kind": "keep-out"},
+         "geometry": {"type": "Polygon", "coordinates": [[[0,0],[10,0],[10,10],[0,10],[0,0]]]}},
+        {"type": "Feature", "properties": {"kind": "keep-in"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [[[[0,0],[5,0],[5,5]]], [[[6,6],[9,6],[9,9]]]]}}]})";
+    const auto zones = parseZonesGeoJson(fc, "zones.geojson");
+    REQUIRE(zones.size() == 3);
+    CHECK(zones[0].name == "crater");
+    CHECK_FALSE(zones[0].keepIn);
+    CHECK(zones[0].polygon.size() == 4);
+    CHECK(zones[1].keepIn);
+    CHECK(insidePolygon(zones[0].polygon, {5, 5}));
+    CHECK_FALSE(insidePolygon(zones[0].polygon, {11, 5}));
+    CHECK_THROWS_WITH(parseZonesGeoJson(R"({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[0,0],[1,1]]}}]})", "z.geojson"),
+                      Catch::Contains("z.geojson: features[0]") && Catch::Contains("LineString"));
+    CHECK_THROWS_WITH(parseZonesGeoJson("{nope", "z.geojson"), Catch::Contains("not valid JSON"));
+    CHECK_THROWS_AS(loadZonesGeoJson("/nonexistent/zones.geojson"), Error);
+}
