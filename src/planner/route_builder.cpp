@@ -1,0 +1,121 @@
+#include "planner/route_builder.hpp"
+
+#include "terrain/error.hpp"
+
+#include <chrono>
+#include <cmath>
+
+namespace traverse::planner {
+
+namespace {
+
+double distance(terrain::MapPoint a, terrain::MapPoint b) { return std::hypot(a.e - b.e, a.n - b.n); }
+
+}  // namespace
+
+BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig& rover, const SegmentChecker& checker,
+                       const BuildRequest& req, Proposer& proposer, Proposer* repair, const BuildOptions& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    BuildResult out;
+    out.route.start = req.start;
+    twin::Pose pose = req.start;
+    const double total = std::max(1e-9, distance({pose.e, pose.n}, req.goal));
+
+    // Asks one proposer once and adds what passes; returns how many segments it added.
+    auto tryProposer = [&](Proposer& p, int step, int attempt, std::vector<std::string>& rejections, bool repairing) {
+        if (out.requests >= opt.maxRequests) return -1;
+        ++out.requests;
+        ProposalContext ctx{maps, rover, req.zones, out.route, pose, req.goal, req.goalToleranceM, req.maxSegmentM,
+                            rejections, attempt, opt.stop};
+        Decision d;
+        d.step = step;
+        d.attempt = attempt;
+        d.source = p.source() + (repairing ? " (repair)" : "");
+        Proposal prop;
+        try {
+            prop = p.propose(ctx);
+        } catch (const Error& e) {
+            if (e.kind() == Error::Kind::Cancelled) throw;
+            d.reason = std::string("the proposer failed: ") + e.what();
+            out.decisions.push_back(d);
+            rejections.push_back(d.reason);
+            return 0;
+        }
+        d.proposed = prop.waypoints;
+        d.transcript = prop.transcript;
+        if (prop.waypoints.empty()) {
+            d.reason = "no waypoint proposed" + (prop.note.empty() ? std::string() : ": " + prop.note);
+            out.decisions.push_back(d);
+            rejections.push_back(d.reason);
+            return 0;
+        }
+        int added = 0;
+        terrain::MapPoint from{pose.e, pose.n};
+        std::string warnings;
+        for (std::size_t i = 0; i < prop.waypoints.size(); ++i) {
+            const terrain::MapPoint to = prop.waypoints[i];
+            const SegmentCheck c = checker.check(from, to);
+            if (c.status == CheckStatus::Fail) {
+                d.reason = "waypoint " + std::to_string(i + 1) + " refused: " + c.summary();
+                rejections.push_back(d.reason);
+                break;
+            }
+            if (c.status == CheckStatus::Warn) warnings += (warnings.empty() ? "" : "; ") + c.summary();
+            Segment s;
+            s.to = to;
+            s.provenance = {p.source(), prop.transcript, attempt, repairing};
+            out.route.segments.push_back(s);
+            pose.headingDeg = std::fmod(std::atan2(to.e - from.e, to.n - from.n) * 180.0 / M_PI + 360.0, 360.0);
+            pose.e = to.e;
+            pose.n = to.n;
+            from = to;
+            ++added;
+            if (distance(to, req.goal) <= req.goalToleranceM) break;
+        }
+        d.accepted = added > 0;
+        if (d.accepted && d.reason.empty()) d.reason = warnings.empty() ? "passed the checker" : "accepted with " + warnings;
+        else if (d.accepted) d.reason = std::to_string(added) + " accepted, then " + d.reason;
+        out.decisions.push_back(d);
+        return added;
+    };
+
+    int step = 0;
+    while (true) {
+        if (opt.stop.stop_requested()) throw Error(Error::Kind::Cancelled, "route building cancelled");
+        const double left = distance({pose.e, pose.n}, req.goal);
+        if (opt.progress) opt.progress(std::clamp(1.0 - left / total, 0.0, 1.0), "route");
+        if (left <= req.goalToleranceM) {
+            out.reachedGoal = true;
+            out.outcome = "goal reached";
+            break;
+        }
+        if (int(out.route.segments.size()) >= opt.maxSegments) {
+            out.outcome = "segment budget of " + std::to_string(opt.maxSegments) + " spent";
+            break;
+        }
+        if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opt.timeBudgetS) {
+            out.outcome = "time budget spent";
+            break;
+        }
+        std::vector<std::string> rejections;
+        int added = 0;
+        for (int attempt = 1; attempt <= 1 + opt.maxRetries && added == 0; ++attempt) {
+            added = tryProposer(proposer, step, attempt, rejections, false);
+            if (added < 0) break;
+        }
+        if (added == 0 && repair) added = tryProposer(*repair, step, 1, rejections, true);
+        if (added < 0) {
+            out.outcome = "request budget of " + std::to_string(opt.maxRequests) + " spent";
+            break;
+        }
+        if (added == 0) {
+            out.outcome = "no acceptable proposal at step " + std::to_string(step) + ": " +
+                          (rejections.empty() ? std::string("nothing proposed") : rejections.back());
+            break;
+        }
+        step += added;
+    }
+    return out;
+}
+
+}  // namespace traverse::planner

@@ -1,0 +1,55 @@
+#pragma once
+// The propose - check - repair loop: ask a proposer for the next waypoints, check every segment,
+// accept it or ask again with the reason (a bounded number of times), optionally repair a refused
+// stretch with the built-in proposer, and repeat until the goal is reached within its tolerance or
+// a budget (segments, requests, time) runs out. Every decision is recorded.
+#include "planner/proposer.hpp"
+#include "planner/segment_checker.hpp"
+#include "terrain/progress.hpp"
+
+#include <string>
+#include <vector>
+
+namespace traverse::planner {
+
+struct Decision {
+    int step = 0;                               // index of the segment being decided
+    int attempt = 1;
+    std::string source;                         // proposer
+    std::vector<terrain::MapPoint> proposed;
+    bool accepted = false;
+    std::string reason;                         // why refused, or the checker's warnings when accepted
+    std::string transcript;
+};
+
+struct BuildRequest {
+    twin::Pose start;
+    terrain::MapPoint goal;
+    double goalToleranceM = 1.0;
+    double maxSegmentM = kDefaultMaxSegmentM;
+    std::vector<twin::Zone> zones;
+};
+
+struct BuildOptions {
+    int maxRetries = 3;           // further proposals after a refusal, per step
+    int maxSegments = 1000;
+    int maxRequests = 5000;       // proposals asked for, all proposers together
+    double timeBudgetS = 600.0;   // wall-clock time
+    ProgressFn progress;          // fraction of the straight-line distance covered
+    std::stop_token stop;         // throws Error (Cancelled)
+};
+
+struct BuildResult {
+    Route route;
+    std::vector<Decision> decisions;
+    bool reachedGoal = false;
+    std::string outcome;          // one line: "goal reached", or why the loop ended
+    int requests = 0;
+};
+
+// `repair` may be null. The route's segments are all checked and none fails.
+BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig& rover, const SegmentChecker& checker,
+                       const BuildRequest& request, Proposer& proposer, Proposer* repair,
+                       const BuildOptions& options = {});
+
+}  // namespace traverse::planner
