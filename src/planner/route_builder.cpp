@@ -28,6 +28,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
         ProposalContext ctx{maps, rover, req.zones, out.route, pose, req.goal, req.goalToleranceM, req.maxSegmentM,
                             rejections, attempt, opt.stop};
         Decision d;
+        d.time = isoTimestampUtc();
         d.step = step;
         d.attempt = attempt;
         d.source = p.source() + (repairing ? " (repair)" : "");
@@ -41,7 +42,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
             rejections.push_back(d.reason);
             return 0;
         }
-        d.proposed = prop.waypoints;
+        d.points = prop.waypoints;
         d.transcript = prop.transcript;
         if (prop.waypoints.empty()) {
             d.reason = "no waypoint proposed" + (prop.note.empty() ? std::string() : ": " + prop.note);

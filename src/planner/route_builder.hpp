@@ -3,6 +3,7 @@
 // accept it or ask again with the reason (a bounded number of times), optionally repair a refused
 // stretch with the built-in proposer, and repeat until the goal is reached within its tolerance or
 // a budget (segments, requests, time) runs out. Every decision is recorded.
+#include "planner/plan.hpp"
 #include "planner/proposer.hpp"
 #include "planner/segment_checker.hpp"
 #include "terrain/progress.hpp"
@@ -11,16 +12,6 @@
 #include <vector>
 
 namespace traverse::planner {
-
-struct Decision {
-    int step = 0;                               // index of the segment being decided
-    int attempt = 1;
-    std::string source;                         // proposer
-    std::vector<terrain::MapPoint> proposed;
-    bool accepted = false;
-    std::string reason;                         // why refused, or the checker's warnings when accepted
-    std::string transcript;
-};
 
 struct BuildRequest {
     twin::Pose start;
@@ -41,7 +32,7 @@ struct BuildOptions {
 
 struct BuildResult {
     Route route;
-    std::vector<Decision> decisions;
+    std::vector<Decision> decisions;  // planner::Decision (plan.hpp): what the plan's log records
     bool reachedGoal = false;
     std::string outcome;          // one line: "goal reached", or why the loop ended
     int requests = 0;
