@@ -6,5 +6,7 @@ namespace traverse::cli {
 int runInfo(int argc, char** argv);     // traverse info FILE...
 int runHazards(int argc, char** argv);  // traverse hazards --dtm F [--ortho F] --out DIR
 int runSimulate(int argc, char** argv); // traverse simulate --dtm F --sequence S --out DIR
+int runPlan(int argc, char** argv);     // traverse plan --dtm F --start E,N --goal E,N --out PLAN.json
+int runValidate(int argc, char** argv); // traverse validate PLAN.json
 
 }  // namespace traverse::cli

@@ -24,6 +24,9 @@ constexpr const char* kUsage =
     "  simulate --dtm F --sequence S --out DIR\n"
     "                                   run a drive sequence in the digital twin: telemetry,\n"
     "                                   flight-rule verdict, optional Monte Carlo dispersion\n"
+    "  plan --dtm F --start E,N[,H] --goal E,N --out PLAN.json\n"
+    "                                   build a checked route in segments of at most 10 m\n"
+    "  validate PLAN.json               check the route and drive it in the twin; store the report\n"
     "\n"
     "Run 'traverse COMMAND --help' for a command's options.\n";
 
@@ -39,6 +42,8 @@ int main(int argc, char** argv) {
         if (cmd == "info") return traverse::cli::runInfo(argc, argv);
         if (cmd == "hazards") return traverse::cli::runHazards(argc, argv);
         if (cmd == "simulate") return traverse::cli::runSimulate(argc, argv);
+        if (cmd == "plan") return traverse::cli::runPlan(argc, argv);
+        if (cmd == "validate") return traverse::cli::runValidate(argc, argv);
         std::fprintf(stderr, "traverse: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const traverse::cli::UsageError& e) {

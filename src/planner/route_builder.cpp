@@ -55,7 +55,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
         std::string warnings;
         for (std::size_t i = 0; i < prop.waypoints.size(); ++i) {
             const terrain::MapPoint to = prop.waypoints[i];
-            const SegmentCheck c = checker.check(from, to);
+            const SegmentCheck c = checker.check(from, to, out.route.segments.empty());
             if (c.status == CheckStatus::Fail) {
                 d.reason = "waypoint " + std::to_string(i + 1) + " refused: " + c.summary();
                 rejections.push_back(d.reason);

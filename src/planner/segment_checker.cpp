@@ -64,7 +64,7 @@ SegmentChecker::SegmentChecker(const terrain::HazardMaps& maps, const twin::Rove
         throw Error(Error::Kind::InvalidArgument, "maximum segment length must be a positive number");
 }
 
-SegmentCheck SegmentChecker::check(terrain::MapPoint from, terrain::MapPoint to) const {
+SegmentCheck SegmentChecker::check(terrain::MapPoint from, terrain::MapPoint to, bool fromRoverPose) const {
     SegmentCheck out;
     std::map<std::string, CheckFinding> first;  // by rule, the first place it applies (worst status wins)
     auto add = [&](CheckStatus st, const std::string& rule, const std::string& reason, terrain::MapPoint at) {
@@ -108,6 +108,22 @@ SegmentCheck SegmentChecker::check(terrain::MapPoint from, terrain::MapPoint to)
     const double fe = std::sin(heading), fn = std::cos(heading), le = -fn, ln = fe;
     const int steps = std::max(1, int(std::ceil(len / limits_.sampleStepM)));
     const double w = limits_.warnFraction;
+    // Cells under the footprint at the rover's pose (in any heading: a disc of the half-diagonal).
+    std::vector<std::pair<int, int>> standing;
+    if (fromRoverPose) {
+        const double rad = std::hypot(hl, hw);
+        const auto pc = gt.toPixel(from);
+        const double px = gt.pixelWidth();
+        const int k = int(std::ceil(rad / px)) + 1;
+        for (int dr = -k; dr <= k; ++dr)
+            for (int dc = -k; dc <= k; ++dc)
+                if (std::hypot(dc * px, dr * px) <= rad + px)
+                    standing.emplace_back(int(std::floor(pc.col)) + dc, int(std::floor(pc.row)) + dr);
+        std::sort(standing.begin(), standing.end());
+    }
+    auto isStanding = [&](int col, int row) {
+        return !standing.empty() && std::binary_search(standing.begin(), standing.end(), std::pair{col, row});
+    };
     for (int s = 0; s <= steps; ++s) {
         const double t = double(s) / steps;
         const terrain::MapPoint c{from.e + t * (to.e - from.e), from.n + t * (to.n - from.n)};
@@ -126,6 +142,7 @@ SegmentCheck SegmentChecker::check(terrain::MapPoint from, terrain::MapPoint to)
                 unknown = true;
                 continue;
             }
+            if (isStanding(col, row)) continue;
             if (maps_.unknown.at(col, row)) unknown = true;
             const float sl = maps_.slope.at(col, row), st = maps_.step.at(col, row), ro = maps_.roughness.at(col, row);
             if (sl != terrain::kNoData) {
@@ -155,7 +172,7 @@ SegmentCheck SegmentChecker::check(terrain::MapPoint from, terrain::MapPoint to)
             const terrain::MapPoint p{c.e + x * fe + y * le, c.n + x * fn + y * ln};
             const auto px = gt.toPixel(p);
             const int col = int(std::floor(px.col)), row = int(std::floor(px.row));
-            if (col < 0 || row < 0 || col >= cols || row >= rows) continue;
+            if (col < 0 || row < 0 || col >= cols || row >= rows || isStanding(col, row)) continue;
             if (maps_.hazard.at(col, row) & ~terrain::kHazardUnknown) {
                 char msg[96];
                 std::snprintf(msg, sizeof msg, "a hard hazard within %.1f m of the footprint", m);
@@ -171,7 +188,7 @@ std::vector<SegmentCheck> SegmentChecker::checkRoute(const Route& route) const {
     std::vector<SegmentCheck> out;
     terrain::MapPoint p{route.start.e, route.start.n};
     for (const auto& s : route.segments) {
-        out.push_back(check(p, s.to));
+        out.push_back(check(p, s.to, out.empty()));
         p = s.to;
     }
     return out;

@@ -46,8 +46,10 @@ class SegmentChecker {
 public:
     SegmentChecker(const terrain::HazardMaps& maps, const twin::RoverConfig& rover, std::vector<twin::Zone> zones,
                    CheckLimits limits);
-    SegmentCheck check(terrain::MapPoint from, terrain::MapPoint to) const;
-    // Every segment of a route, in order; the route's status is the worst of them.
+    // `fromRoverPose`: the segment starts where the rover stands, so the ground under its footprint
+    // there is known to hold it and is not judged again (a 1 m map may flag a rock the rover sits on).
+    SegmentCheck check(terrain::MapPoint from, terrain::MapPoint to, bool fromRoverPose = false) const;
+    // Every segment of a route, in order (the first from the rover's pose); the worst is the route's.
     std::vector<SegmentCheck> checkRoute(const Route& route) const;
     const CheckLimits& limits() const { return limits_; }
 

@@ -262,6 +262,22 @@ HazardMaps HazardMaps::compute(const Raster& dtm, const HazardParams& params, co
     return compute(z, i.geoTransform, i.noData, params, options);
 }
 
+HazardMaps HazardMaps::compute(const Raster& dtm, const MapExtent& area, const HazardParams& params,
+                               const HazardRunOptions& options) {
+    const auto& i = dtm.info();
+    const auto overlap = i.extent().intersect(area);
+    if (!overlap) throw Error(Error::Kind::InvalidArgument, i.path.string() + ": the area lies outside the DTM");
+    const PixelPoint a = i.geoTransform.toPixel({overlap->minE, overlap->maxN});
+    const PixelPoint b = i.geoTransform.toPixel({overlap->maxE, overlap->minN});
+    const int c0 = std::max(0, int(std::floor(a.col))), r0 = std::max(0, int(std::floor(a.row)));
+    const int c1 = std::min(i.cols, int(std::ceil(b.col))), r1 = std::min(i.rows, int(std::ceil(b.row)));
+    if (c1 - c0 < 3 || r1 - r0 < 3) throw Error(Error::Kind::InvalidArgument, i.path.string() + ": the area is too small");
+    const Grid<float> z = dtm.readWindow({c0, r0, c1 - c0, r1 - r0});
+    const auto& g = i.geoTransform.coefficients();
+    const MapPoint origin = i.geoTransform.toMap({double(c0), double(r0)});
+    return compute(z, GeoTransform({origin.e, g[1], 0.0, origin.n, 0.0, g[5]}), i.noData, params, options);
+}
+
 HazardMaps HazardMaps::compute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
                                const HazardParams& params, const HazardRunOptions& options) {
     HazardMaps m;

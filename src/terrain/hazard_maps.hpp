@@ -126,6 +126,11 @@ struct HazardMaps {
     HazardSummary summary;
 
     static HazardMaps compute(const Raster& dtm, const HazardParams& params, const HazardRunOptions& options = {});
+    // Only the part of the DTM covering `area` (clipped to the DTM): what a plan around a route needs
+    // from a DTM too large to hold. Cells at the window's edge count as unknown terrain. Throws Error
+    // (InvalidArgument) naming the file when the area misses the DTM.
+    static HazardMaps compute(const Raster& dtm, const MapExtent& area, const HazardParams& params,
+                              const HazardRunOptions& options = {});
     // From an elevation grid in memory (nodata cells hold `noData` or NaN); no copy of the input.
     static HazardMaps compute(const Grid<float>& dtm, const GeoTransform& gt, std::optional<double> noData,
                               const HazardParams& params, const HazardRunOptions& options = {});

@@ -210,3 +210,70 @@ TEST_CASE("traverse simulate exits 3 when a flight rule breaks, and 1 on a bad s
     CHECK(r.status == 0);
     CHECK(r.out.find("--monte-carlo") != std::string::npos);
 }
+
+namespace {
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+TEST_CASE("traverse plan and validate on the sample site; validation refuses changed terrain") {
+    test::TempDir dir;
+    // Work on a copy of the sample DTM, so that the test can change it.
+    const auto dtm = dir / "dtm.tif";
+    fs::copy_file(test::sampleDir() / "sample_dtm.tif", dtm);
+    const auto plan = dir / "plans" / "drive.json";
+    auto r = test::runCli({"plan", "--quiet", "--dtm", dtm.string(), "--start", "2400,1093900,90", "--goal",
+                           "2700,1093900", "--out", plan.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("goal reached") != std::string::npos);
+    const std::string planned = slurp(plan);
+    CHECK(planned.find("\"format\": \"traverse-plan\"") != std::string::npos);
+    CHECK(planned.find("\"source\": \"builtin\"") != std::string::npos);
+
+    r = test::runCli({"validate", plan.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("PASS") != std::string::npos);
+    CHECK(slurp(plan).find("\"validation\"") != std::string::npos);
+
+    // A corrupt plan: a clear error, and the file is left as it was.
+    const auto broken = dir / "broken.json";
+    std::ofstream(broken) << "{\"format\": \"traverse-plan\", \"version\": 1, ";
+    const std::string before = slurp(broken);
+    r = test::runCli({"validate", broken.string()});
+    CHECK(r.status == 1);
+    CHECK(lineCount(r.err) == 1);
+    CHECK(r.err.find("broken.json") != std::string::npos);
+    CHECK(slurp(broken) == before);
+
+    // Change the terrain under the plan: validation refuses, naming the change.
+    {
+        std::fstream f(dtm, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-16, std::ios::end);
+        f.write("changed terrain!", 16);
+    }
+    const std::string validated = slurp(plan);
+    r = test::runCli({"validate", plan.string()});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("dtm.tif") != std::string::npos);
+    CHECK(slurp(plan) == validated);
+}
+
+TEST_CASE("traverse plan refuses what it cannot plan, with the reason") {
+    test::TempDir dir;
+    const auto dtm = (test::sampleDir() / "sample_dtm.tif").string();
+    auto r = test::runCli({"plan", "--dtm", dtm, "--start", "100,100", "--goal", "2700,1093900", "--out",
+                           (dir / "p.json").string()});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("outside the DTM") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "p.json"));
+    r = test::runCli({"plan", "--dtm", dtm, "--start", "2400,1093900", "--goal", "2700", "--out", (dir / "p.json").string()});
+    CHECK(r.status == 2);
+    r = test::runCli({"plan", "--dtm", dtm, "--start", "2400,1093900", "--goal", "2700,1093900", "--proposer",
+                      "anthropic", "--out", (dir / "p.json").string()});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("--proposer builtin") != std::string::npos);
+}

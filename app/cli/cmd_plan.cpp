@@ -1,0 +1,206 @@
+#include "args.hpp"
+#include "commands.hpp"
+#include "planner/builtin_proposer.hpp"
+#include "planner/plan.hpp"
+#include "planner/route_builder.hpp"
+#include "planner/validation.hpp"
+#include "terminal_progress.hpp"
+#include "terrain/elevation_model.hpp"
+#include "terrain/error.hpp"
+#include "terrain/raster.hpp"
+#include "terrain/site.hpp"
+#include "twin/flight_rules.hpp"
+#include "twin/rover_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace traverse::cli {
+
+namespace {
+
+constexpr const char* kPlanUsage =
+    "usage: traverse plan --dtm FILE [--ortho FILE] --start E,N[,HEADING] --goal E,N --out PLAN.json [options]\n"
+    "\n"
+    "Builds a route from the start to the goal in segments of at most 10 m: a proposer suggests the\n"
+    "next waypoints, the segment checker accepts or refuses each (the reason goes back to the\n"
+    "proposer), the built-in proposer repairs refused stretches. Writes the plan document (route,\n"
+    "provenance of every segment, every decision). Exits 3 when the goal was not reached (the plan is\n"
+    "still written, to show how far it got).\n"
+    "\n"
+    "options:\n"
+    "  --dtm FILE, --ortho FILE   the site (the orthoimage is checked to match the DTM)\n"
+    "  --start E,N[,HEADING]      start position (map frame, m) and heading (deg from north, default 0)\n"
+    "  --goal E,N                 goal position (map frame, m)\n"
+    "  --goal-tolerance M         how close counts as arrived (default 1.0)\n"
+    "  --keep-out FILE            GeoJSON polygons to stay out of (map frame)\n"
+    "  --keep-in FILE             GeoJSON polygons to stay inside\n"
+    "  --rover FILE               rover configuration (default: Perseverance-like)\n"
+    "  --proposer NAME            builtin (default; offline)\n"
+    "  --max-segment M            longest segment (default 10)\n"
+    "  --name NAME                plan name (default: the output file's stem)\n"
+    "  --out PLAN.json            the plan document to write\n"
+    "  --quiet                    no progress display\n"
+    "  --help                     this text\n";
+
+constexpr const char* kValidateUsage =
+    "usage: traverse validate PLAN.json [--monte-carlo N] [--seed N]\n"
+    "\n"
+    "Checks every segment of the plan's route and drives the command sequence generated from it in\n"
+    "the digital twin; stores the report in the plan, bound by hash to the terrain, the plan and the\n"
+    "rover. Exits 0 when it passes, 3 when it does not. Refuses a plan whose terrain files changed.\n"
+    "\n"
+    "options:\n"
+    "  --monte-carlo N   add N perturbed simulations (dispersion of the end position)\n"
+    "  --seed N          Monte Carlo seed (default 1)\n"
+    "  --help            this text\n";
+
+std::vector<double> numbers(const std::string& text, const std::string& option) {
+    std::vector<double> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        char* end = nullptr;
+        const double v = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !std::isfinite(v))
+            throw UsageError("--" + option + " needs numbers separated by commas, got '" + text + "'");
+        out.push_back(v);
+    }
+    return out;
+}
+
+// The part of the DTM a plan or a validation needs: around the points, with a margin.
+terrain::MapExtent around(const std::vector<terrain::MapPoint>& pts, double margin) {
+    terrain::MapExtent e{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
+    for (const auto& p : pts) {
+        e.minE = std::min(e.minE, p.e);
+        e.maxE = std::max(e.maxE, p.e);
+        e.minN = std::min(e.minN, p.n);
+        e.maxN = std::max(e.maxN, p.n);
+    }
+    return {e.minE - margin, e.minN - margin, e.maxE + margin, e.maxN + margin};
+}
+
+std::vector<twin::Zone> zonesFrom(const Args& a) {
+    std::vector<twin::Zone> zones;
+    for (const char* kind : {"keep-out", "keep-in"})
+        if (auto f = a.value(kind))
+            for (auto& z : twin::loadZonesGeoJson(*f, std::string(kind) == "keep-in")) zones.push_back(std::move(z));
+    return zones;
+}
+
+}  // namespace
+
+int runPlan(int argc, char** argv) {
+    const Args a = parseArgs(argc, argv, 2,
+                             {"dtm", "ortho", "start", "goal", "goal-tolerance", "keep-out", "keep-in", "rover",
+                              "proposer", "max-segment", "name", "out"},
+                             {"help", "quiet"});
+    if (a.has("help")) {
+        std::fputs(kPlanUsage, stdout);
+        return 0;
+    }
+    if (!a.positional.empty()) throw UsageError("unexpected argument '" + a.positional.front() + "'");
+    const std::string dtmPath = a.required("dtm"), outPath = a.required("out");
+    const auto start = numbers(a.required("start"), "start");
+    const auto goal = numbers(a.required("goal"), "goal");
+    if (start.size() < 2 || start.size() > 3) throw UsageError("--start needs E,N or E,N,HEADING");
+    if (goal.size() != 2) throw UsageError("--goal needs E,N");
+    const std::string proposerName = a.value("proposer").value_or("builtin");
+    if (proposerName != "builtin")
+        throw Error(Error::Kind::InvalidArgument,
+                    "proposer '" + proposerName + "' is not available in this build (the VLM and replay proposers "
+                    "come with the VLM proposer); use --proposer builtin");
+
+    planner::Plan plan;
+    plan.name = a.value("name").value_or(std::filesystem::path(outPath).stem().string());
+    plan.rover = a.value("rover") ? twin::loadRoverConfig(*a.value("rover")) : twin::RoverConfig{};
+    plan.route.start = {start[0], start[1], start.size() == 3 ? start[2] : 0.0};
+    plan.goal = {goal[0], goal[1]};
+    if (auto v = a.number("goal-tolerance")) plan.goalToleranceM = *v;
+    if (auto v = a.number("max-segment")) plan.maxSegmentM = *v;
+    if (!(plan.maxSegmentM > 0.0 && plan.maxSegmentM <= 100.0)) throw UsageError("--max-segment must be in (0, 100] m");
+    plan.zones = zonesFrom(a);
+
+    const terrain::Site site = terrain::Site::open(dtmPath, a.value("ortho"));
+    const auto& dtm = site.dtm();
+    for (const auto& p : {terrain::MapPoint{plan.route.start.e, plan.route.start.n}, plan.goal})
+        if (!site.extent().contains(p))
+            throw Error(Error::Kind::InvalidArgument, "E " + std::to_string(p.e) + " N " + std::to_string(p.n) +
+                                                          " lies outside the DTM " + dtmPath);
+    plan.site = planner::hashSite(dtmPath, a.value("ortho"));
+
+    const double span = std::hypot(plan.goal.e - plan.route.start.e, plan.goal.n - plan.route.start.n);
+    const auto area = around({{plan.route.start.e, plan.route.start.n}, plan.goal}, std::max(200.0, 0.5 * span));
+    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
+    planner::CheckLimits limits = planner::CheckLimits::fromRover(plan.rover);
+    limits.maxSegmentM = plan.maxSegmentM;
+    const planner::SegmentChecker checker(maps, plan.rover, plan.zones, limits);
+    planner::BuiltinProposer builtin;
+    planner::BuildRequest req{plan.route.start, plan.goal, plan.goalToleranceM, plan.maxSegmentM, plan.zones};
+    TerminalProgress progress(!a.has("quiet"));
+    planner::BuildOptions opt;
+    opt.progress = [&](double f, std::string_view s) { progress.update(f, s); };
+    planner::BuildResult r = planner::buildRoute(maps, plan.rover, checker, req, builtin, nullptr, opt);
+    progress.finish();
+    plan.route = std::move(r.route);
+    plan.decisions = std::move(r.decisions);
+    if (const auto parent = std::filesystem::path(outPath).parent_path(); !parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) throw Error(Error::Kind::Io, parent.string() + ": cannot create folder (" + ec.message() + ")");
+    }
+    planner::savePlan(plan, outPath);
+    std::printf("%s: %s; %zu segments, %.1f m, %zu decisions\n", outPath.c_str(), r.outcome.c_str(),
+                plan.route.segments.size(), plan.route.lengthM(), plan.decisions.size());
+    return r.reachedGoal ? 0 : 3;
+}
+
+int runValidate(int argc, char** argv) {
+    const Args a = parseArgs(argc, argv, 2, {"monte-carlo", "seed"}, {"help"});
+    if (a.has("help")) {
+        std::fputs(kValidateUsage, stdout);
+        return 0;
+    }
+    if (a.positional.size() != 1) throw UsageError("give one PLAN.json");
+    const std::string planPath = a.positional[0];
+    planner::Plan plan = planner::loadPlan(planPath);
+    if (auto why = planner::siteMismatch(plan))
+        throw Error(Error::Kind::InvalidArgument, planPath + ": " + *why + "; plan the route again on the new terrain");
+    planner::ValidationOptions vo;
+    if (auto v = a.number("monte-carlo")) {
+        if (*v < 0 || *v > 1e6) throw UsageError("--monte-carlo needs a run count from 0 to 1000000");
+        vo.monteCarloRuns = int(*v);
+    }
+    if (auto v = a.number("seed")) vo.seed = std::uint64_t(*v);
+    if (plan.route.segments.empty()) throw Error(Error::Kind::InvalidArgument, planPath + ": the plan has no route");
+
+    const terrain::Raster dtm = terrain::Raster::open(plan.site.dtm.path);
+    terrain::requireUsableDtm(dtm);
+    auto pts = plan.route.points();
+    pts.push_back(plan.goal);
+    const auto area = around(pts, 50.0);
+    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
+    const terrain::ElevationModel model = terrain::ElevationModel::load(dtm, area);
+    const planner::ValidationOutcome out = planner::validateRoute(plan, maps, model, vo);
+    plan.validation = out.record;
+    planner::savePlan(plan, planPath);
+    std::printf("%s: %s\n", planPath.c_str(), out.summary.c_str());
+    for (std::size_t i = 0; i < out.checks.size(); ++i)
+        if (out.checks[i].status != planner::CheckStatus::Pass)
+            std::printf("  segment %zu: %s\n", i, out.checks[i].summary().c_str());
+    for (const auto& v : out.simulation.verdict.violations)
+        std::printf("  twin: %s at command %d (E %.1f N %.1f)\n", std::string(twin::ruleName(v.rule)).c_str(),
+                    v.commandIndex, v.e, v.n);
+    if (out.dispersion)
+        std::printf("  Monte Carlo %d runs: %.1f%% keep every rule; %.0f%% end ellipse %.2f x %.2f m\n",
+                    out.dispersion->runs, 100.0 * out.dispersion->passShare, 100.0 * out.dispersion->ellipse.confidence,
+                    out.dispersion->ellipse.semiMajorM, out.dispersion->ellipse.semiMinorM);
+    return out.pass ? 0 : 3;
+}
+
+}  // namespace traverse::cli
