@@ -1,6 +1,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "terrain/elevation_model.hpp"
+#include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 #include "terrain/raster.hpp"
 #include "terrain/site.hpp"
@@ -96,7 +97,7 @@ int runSimulate(int argc, char** argv) {
 
     const std::filesystem::path out(outDir);
     r.telemetry.writeCsv(out / "telemetry.csv");
-    twin::writeFileAtomically(out / "verdict.json", twin::simulationReportJson(seq, r, dispersion ? &*dispersion : nullptr));
+    traverse::writeFileAtomically(out / "verdict.json", twin::simulationReportJson(seq, r, dispersion ? &*dispersion : nullptr));
 
     std::printf("sequence %s: %zu commands, %s\n", seq.header.name.c_str(), seq.commands.size(),
                 r.completed ? "completed" : "stopped before its end");

@@ -1,5 +1,6 @@
 #include "planner/plan.hpp"
 
+#include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -177,64 +178,6 @@ std::string readFile(const fs::path& path) {
     std::string text;
     readBlocks(path, [&](const unsigned char* p, std::size_t n) { text.append(reinterpret_cast<const char*>(p), n); });
     return text;
-}
-
-// Best effort: makes the rename itself durable. Some file systems refuse fsync on a folder; the file's
-// contents are already safe by then, so that is not an error.
-void syncFolder(const fs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    (void)::fsync(fd);
-    ::close(fd);
-}
-
-// A temporary file in the target's folder (so that rename cannot cross file systems), written and
-// fsynced, then renamed over the target; the folder is fsynced last. The target is replaced whole or
-// not at all. twin::writeFileAtomically uses a fixed temporary name and does not sync the folder,
-// hence this one.
-void writeAtomically(const fs::path& path, const std::string& text) {
-    const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-    static std::atomic<unsigned> counter{0};
-    fs::path tmp;
-    int raw = -1;
-    for (int attempt = 0; attempt < 100 && raw < 0; ++attempt) {
-        tmp = dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                     std::to_string(counter++));
-        raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (raw < 0 && errno != EEXIST) {
-            const int err = errno;
-            throw Error(err == ENOENT ? Error::Kind::NotFound : Error::Kind::Io,
-                        path.string() + ": cannot write in " + dir.string() + " (" + std::strerror(err) + ")");
-        }
-    }
-    if (raw < 0) throw Error(Error::Kind::Io, path.string() + ": cannot create a temporary file in " + dir.string());
-    Fd fd(raw);
-    try {
-        // Keep the permissions of the file being replaced.
-        struct stat old {};
-        if (::stat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode)) (void)::fchmod(fd.get(), old.st_mode & 07777);
-        const char* p = text.data();
-        std::size_t left = text.size();
-        while (left > 0) {
-            const ssize_t n = ::write(fd.get(), p, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw Error(Error::Kind::Io, path.string() + ": write failed (" + std::strerror(errno) + ")");
-            }
-            p += n;
-            left -= std::size_t(n);
-        }
-        if (::fsync(fd.get()) != 0)
-            throw Error(Error::Kind::Io, path.string() + ": fsync failed (" + std::strerror(errno) + ")");
-        if (::close(fd.release()) != 0)
-            throw Error(Error::Kind::Io, path.string() + ": write failed on close (" + std::strerror(errno) + ")");
-        if (::rename(tmp.c_str(), path.c_str()) != 0)
-            throw Error(Error::Kind::Io, path.string() + ": cannot move into place (" + std::strerror(errno) + ")");
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    syncFolder(dir);
 }
 
 // --- Checks shared by the reader and the writer ----------------------------------------------------
@@ -913,7 +856,7 @@ Plan loadPlan(const fs::path& path, const LoadOptions& options) {
 }
 
 void savePlan(const Plan& plan, const fs::path& path) {
-    writeAtomically(path, fileText(plan, path));
+    traverse::writeFileAtomically(path, fileText(plan, path));
     // The saved plan holds everything the autosave did; an autosave written after it (newer) stays.
     std::error_code ec;
     const fs::path autosave = autosavePath(path);
@@ -926,7 +869,7 @@ void savePlan(const Plan& plan, const fs::path& path) {
 
 void autosavePlan(const Plan& plan, const fs::path& planPath) {
     const fs::path autosave = autosavePath(planPath);
-    writeAtomically(autosave, fileText(plan, planPath));
+    traverse::writeFileAtomically(autosave, fileText(plan, planPath));
 }
 
 fs::path autosavePath(const fs::path& planPath) { return fs::path(planPath.string() + ".autosave"); }

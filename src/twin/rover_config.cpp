@@ -1,5 +1,6 @@
 #include "twin/rover_config.hpp"
 
+#include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -288,29 +289,6 @@ private:
     const std::string& source_;
 };
 
-void writeAll(int fd, const std::string& text, const fs::path& tmp) {
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw Error(Error::Kind::Io, tmp.string() + ": write failed (" + std::strerror(errno) + ")");
-        }
-        p += n;
-        left -= std::size_t(n);
-    }
-}
-
-// Best effort: makes the rename itself durable. Some file systems refuse fsync on a folder; the file's
-// contents are already safe by then, so that is not an error.
-void syncFolder(const fs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    (void)::fsync(fd);
-    ::close(fd);
-}
-
 }  // namespace
 
 RoverConfig parseRoverConfig(const std::string& json, const std::string& source) {
@@ -379,38 +357,7 @@ void saveRoverConfig(const RoverConfig& rover, const fs::path& path) {
     validateRoverConfig(rover, path.string());
     const std::string text = roverConfigToJson(rover) + "\n";
 
-    const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-    static std::atomic<unsigned> counter{0};
-    fs::path tmp;
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-        tmp = dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                     std::to_string(counter++));
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST) {
-            const int err = errno;
-            throw Error(err == ENOENT ? Error::Kind::NotFound : Error::Kind::Io,
-                        path.string() + ": cannot write in " + dir.string() + " (" + std::strerror(err) + ")");
-        }
-    }
-    if (fd < 0) throw Error(Error::Kind::Io, path.string() + ": cannot create a temporary file in " + dir.string());
-
-    try {
-        writeAll(fd, text, tmp);
-        if (::fsync(fd) != 0)
-            throw Error(Error::Kind::Io, tmp.string() + ": fsync failed (" + std::strerror(errno) + ")");
-        const int closed = ::close(fd);
-        fd = -1;
-        if (closed != 0)
-            throw Error(Error::Kind::Io, tmp.string() + ": close failed (" + std::strerror(errno) + ")");
-        if (::rename(tmp.c_str(), path.c_str()) != 0)
-            throw Error(Error::Kind::Io, path.string() + ": cannot move into place (" + std::strerror(errno) + ")");
-    } catch (...) {
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    syncFolder(dir);
+    traverse::writeFileAtomically(path, text);
 }
 
 void validateRoverConfig(const RoverConfig& r, const std::string& source) {

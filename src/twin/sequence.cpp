@@ -1,5 +1,6 @@
 #include "twin/sequence.hpp"
 
+#include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -482,51 +483,6 @@ bool isJsonPath(const fs::path& path) {
     throw Error(err == ENOENT ? Kind::NotFound : Kind::Io, path.string() + ": " + what + ": " + std::strerror(err));
 }
 
-// Writes `data` to a new file beside `path`, flushes it to disk and renames it over `path`, so that
-// a reader sees either the old file or the whole new one.
-void writeFileAtomically(const fs::path& path, const std::string& data) {
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    std::random_device random;
-    fs::path tmp;
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-        char suffix[16];
-        std::snprintf(suffix, sizeof suffix, "%08x", unsigned(random()));
-        tmp = dir / ("." + path.filename().string() + ".tmp-" + suffix);
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST) throwErrno(path, "cannot create a temporary file in " + dir.string(), errno);
-    }
-    if (fd < 0) throw Error(Kind::Io, path.string() + ": cannot create a temporary file in " + dir.string());
-
-    auto abandon = [&](const std::string& what) {
-        const int err = errno;
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        throwErrno(path, what, err);
-    };
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            abandon("cannot write");
-        }
-        done += std::size_t(n);
-    }
-    if (::fsync(fd) != 0) abandon("cannot flush to disk");
-    const int closed = ::close(fd);
-    fd = -1;
-    if (closed != 0) abandon("cannot write");
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) abandon("cannot replace");
-
-    // Make the rename itself durable; a failure here leaves a complete file, so it is not an error.
-    const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd >= 0) {
-        ::fsync(dirFd);
-        ::close(dirFd);
-    }
-}
-
 }  // namespace
 
 // ---- Public -----------------------------------------------------------------------------------------
@@ -724,7 +680,7 @@ Sequence loadSequence(const std::filesystem::path& path) {
 
 void saveSequence(const Sequence& s, const std::filesystem::path& path) {
     validateSequence(s, path.string());
-    writeFileAtomically(path, isJsonPath(path) ? sequenceToJson(s) : sequenceToText(s));
+    traverse::writeFileAtomically(path, isJsonPath(path) ? sequenceToJson(s) : sequenceToText(s));
 }
 
 void validateSequence(const Sequence& s, const std::string& source) {

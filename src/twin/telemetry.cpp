@@ -1,5 +1,6 @@
 #include "twin/telemetry.hpp"
 
+#include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
 #include <fcntl.h>
@@ -46,32 +47,6 @@ void Telemetry::append(const double* values) {
     for (std::size_t i = 0; i < columns_.size(); ++i) columns_[i].push_back(values[i]);
 }
 
-void writeFileAtomically(const std::filesystem::path& path, const std::string& text) {
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) throw Error(Error::Kind::Io, path.string() + ": cannot write (" + std::strerror(errno) + ")");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n <= 0) {
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            std::remove(tmp.c_str());
-            throw Error(Error::Kind::Io, path.string() + ": write failed (" + why + ")");
-        }
-        done += std::size_t(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        std::remove(tmp.c_str());
-        throw Error(Error::Kind::Io, path.string() + ": write failed (" + std::strerror(errno) + ")");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        throw Error(Error::Kind::Io, path.string() + ": cannot move into place (" + why + ")");
-    }
-}
-
 void Telemetry::writeCsv(const std::filesystem::path& path) const {
     std::string out;
     out.reserve((size() + 1) * names_.size() * 12);
@@ -90,7 +65,7 @@ void Telemetry::writeCsv(const std::filesystem::path& path) const {
         }
         out += '\n';
     }
-    writeFileAtomically(path, out);
+    traverse::writeFileAtomically(path, out);
 }
 
 Telemetry Telemetry::readCsv(const std::filesystem::path& path) {

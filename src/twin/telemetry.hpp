@@ -49,8 +49,4 @@ private:
     std::vector<std::vector<double>> columns_;
 };
 
-// Writes text to a file atomically: a temporary file in the same folder, fsync, rename. Throws Error
-// (Io) naming the file.
-void writeFileAtomically(const std::filesystem::path& path, const std::string& text);
-
 }  // namespace traverse::twin
