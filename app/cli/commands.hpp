@@ -8,5 +8,6 @@ int runHazards(int argc, char** argv);  // traverse hazards --dtm F [--ortho F] 
 int runSimulate(int argc, char** argv); // traverse simulate --dtm F --sequence S --out DIR
 int runPlan(int argc, char** argv);     // traverse plan --dtm F --start E,N --goal E,N --out PLAN.json
 int runValidate(int argc, char** argv); // traverse validate PLAN.json
+int runExport(int argc, char** argv);   // traverse export PLAN.json --out DIR
 
 }  // namespace traverse::cli

@@ -27,6 +27,8 @@ constexpr const char* kUsage =
     "  plan --dtm F --start E,N[,H] --goal E,N --out PLAN.json\n"
     "                                   build a checked route in segments of at most 10 m\n"
     "  validate PLAN.json               check the route and drive it in the twin; store the report\n"
+    "  export PLAN.json --out DIR       write a validated route for uplink: SeqJSON sequence, listing,\n"
+    "                                   GeoJSON and KML, checksums (refused unless validated)\n"
     "\n"
     "Run 'traverse COMMAND --help' for a command's options.\n";
 
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
         if (cmd == "simulate") return traverse::cli::runSimulate(argc, argv);
         if (cmd == "plan") return traverse::cli::runPlan(argc, argv);
         if (cmd == "validate") return traverse::cli::runValidate(argc, argv);
+        if (cmd == "export") return traverse::cli::runExport(argc, argv);
         std::fprintf(stderr, "traverse: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const traverse::cli::UsageError& e) {

@@ -277,3 +277,80 @@ TEST_CASE("traverse plan refuses what it cannot plan, with the reason") {
     CHECK(r.status == 1);
     CHECK(r.err.find("--proposer builtin") != std::string::npos);
 }
+
+TEST_CASE("traverse export writes a validated route and refuses one that is not, or no longer, validated") {
+    test::TempDir dir;
+    const auto dtm = dir / "dtm.tif";
+    fs::copy_file(test::sampleDir() / "sample_dtm.tif", dtm);
+    const auto plan = dir / "plans" / "drive.json";
+    auto r = test::runCli({"plan", "--quiet", "--dtm", dtm.string(), "--start", "2400,1093900,90", "--goal",
+                           "2700,1093900", "--out", plan.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+
+    r = test::runCli({"export", "--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("usage: traverse export PLAN.json --out DIR") != std::string::npos);
+    r = test::runCli({"export", plan.string()});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--out") != std::string::npos);
+
+    // Not validated yet: refused, with the reason, and nothing written.
+    requireCleanFailure(test::runCli({"export", plan.string(), "--out", (dir / "out").string()}),
+                        "export refused: the plan has no validation report", dir / "out");
+    CHECK_FALSE(fs::exists(dir / "out"));
+
+    r = test::runCli({"validate", plan.string()});
+    REQUIRE(r.status == 0);
+    const auto out = dir / "out";
+    r = test::runCli({"export", plan.string(), "--out", out.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    auto files = test::listFiles(out);
+    std::sort(files.begin(), files.end());
+    CHECK(files == std::vector<std::string>{"checksums.sha256", "drive.geojson", "drive.kml", "drive.seq.json",
+                                            "drive.txt"});
+    CHECK(r.out.find("PASS") != std::string::npos);
+    CHECK(r.out.find((out / "drive.seq.json").string()) != std::string::npos);
+    CHECK(std::system(("cd '" + out.string() + "' && sha256sum -c --quiet checksums.sha256").c_str()) == 0);
+    const std::string seq = slurp(out / "drive.seq.json");
+    CHECK(seq.find("\"stem\": \"MOB_GOTO\"") != std::string::npos);
+    CHECK(seq.find("\"variable\": \"east_m\"") != std::string::npos);
+    CHECK(slurp(out / "drive.geojson").find("\"kind\": \"waypoint\"") != std::string::npos);
+    CHECK(slurp(out / "drive.kml").find("<coordinates>77.") != std::string::npos);  // Jezero-like longitudes
+
+    r = test::runCli({"export", plan.string(), "--out", (dir / "named").string(), "--name", "sol12_drive"});
+    CHECK(r.status == 0);
+    CHECK(fs::exists(dir / "named" / "sol12_drive.seq.json"));
+    requireCleanFailure(test::runCli({"export", plan.string(), "--out", (dir / "bad").string(), "--name", "../up"}),
+                        "not usable", dir / "bad");
+
+    // The plan edited after validation: refused until validated again.
+    const std::string validated = slurp(plan);
+    {
+        std::string edited = validated;
+        const auto at = edited.find("\"goal_tolerance_m\": 1.0");
+        REQUIRE(at != std::string::npos);
+        edited.replace(at, 23, "\"goal_tolerance_m\": 1.5");
+        std::ofstream(plan, std::ios::binary) << edited;
+    }
+    requireCleanFailure(test::runCli({"export", plan.string(), "--out", (dir / "out2").string()}),
+                        "the plan changed since the route was validated", dir / "out2");
+    std::ofstream(plan, std::ios::binary) << validated;
+
+    // The terrain changed after validation: refused, naming the DTM; the earlier export is untouched.
+    const std::string exported = slurp(out / "drive.seq.json");
+    {
+        std::fstream f(dtm, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-16, std::ios::end);
+        f.write("changed terrain!", 16);
+    }
+    r = test::runCli({"export", plan.string(), "--out", out.string()});
+    CHECK(r.status == 1);
+    CHECK(lineCount(r.err) == 1);
+    CHECK(r.err.find("export refused") != std::string::npos);
+    CHECK(r.err.find("dtm.tif changed") != std::string::npos);
+    CHECK(slurp(out / "drive.seq.json") == exported);
+    requireCleanFailure(test::runCli({"export", plan.string(), "--out", (dir / "out3").string()}), "dtm.tif changed",
+                        dir / "out3");
+}
