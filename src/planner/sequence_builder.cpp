@@ -51,8 +51,8 @@ twin::Sequence routeToSequence(const Route& route, const terrain::HazardMaps& ma
         const SegmentCheck c = checker.check(from, s.to);
         bool nearHazard = false;
         for (const auto& f : c.findings) nearHazard = nearHazard || f.rule == "hazard_margin";
-        twin::DriveMode mode = twin::DriveMode::Blind;
-        if (slope >= o.voSlopeDeg || rough >= o.voRoughnessM) mode = twin::DriveMode::VisualOdometry;
+        const bool benign = slope < o.voSlopeDeg && rough < o.voRoughnessM;
+        twin::DriveMode mode = (benign && o.blindOnBenign) ? twin::DriveMode::Blind : twin::DriveMode::VisualOdometry;
         if (nearHazard) mode = twin::DriveMode::AutoNav;
         twin::GoToWaypoint g;
         g.e = s.to.e;

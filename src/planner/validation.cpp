@@ -37,7 +37,10 @@ ValidationOutcome validateRoute(const Plan& plan, const terrain::HazardMaps& map
         out.dispersion = twin::runMonteCarlo(dtm, plan.rover, out.sequence, sim, mc);
     }
     const bool twinPass = out.simulation.verdict.pass && out.simulation.completed;
-    out.pass = fails == 0 && reachesGoal && twinPass;
+    const double twinToGoal = std::hypot(out.simulation.endPose.e - plan.goal.e, out.simulation.endPose.n - plan.goal.n);
+    const double allowance = plan.goalToleranceM + o.navigationErrorFraction * plan.route.lengthM();
+    const bool twinArrives = twinToGoal <= allowance;
+    out.pass = fails == 0 && reachesGoal && twinPass && twinArrives;
 
     nlohmann::json j;
     j["pass"] = out.pass;
@@ -52,19 +55,20 @@ ValidationOutcome validateRoute(const Plan& plan, const terrain::HazardMaps& map
         if (c.status != CheckStatus::Pass) cj["reasons"] = c.summary();
         j["checker"]["segments"].push_back(cj);
     }
+    j["twin_end"] = {{"to_goal_m", twinToGoal}, {"allowed_m", allowance}, {"arrives", twinArrives}};
     j["twin"] = nlohmann::json::parse(twin::simulationReportJson(out.sequence, out.simulation,
                                                                  out.dispersion ? &*out.dispersion : nullptr));
     out.record.reportJson = j.dump();
     out.record.hashes = validationHashesFor(plan);
 
-    char line[320];
+    char line[512];
     std::snprintf(line, sizeof line,
                   "%s: %zu segments, %.1f m; checker %d failed, %d warned; goal %s (%.2f m); twin %s (%zu rule%s "
-                  "violated)%s",
+                  "violated)%s; the twin's rover ends %.2f m from the goal (allowed %.2f m)",
                   out.pass ? "PASS" : "FAIL", plan.route.segments.size(), plan.route.lengthM(), fails, warns,
                   reachesGoal ? "reached" : "not reached", toGoal, twinPass ? "pass" : "fail",
                   out.simulation.verdict.violations.size(), out.simulation.verdict.violations.size() == 1 ? "" : "s",
-                  out.simulation.completed ? "" : ", the drive stopped early");
+                  out.simulation.completed ? "" : ", the drive stopped early", twinToGoal, allowance);
     out.summary = line;
     return out;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Validation of a plan's route: the segment checker over the whole route, then the command sequence
-// generated from it driven in the digital twin (optionally with Monte Carlo dispersion). The report
+// generated from it driven in the digital twin (optionally with Monte Carlo dispersion). It passes
+// when no segment fails, the route ends at the goal, the twin keeps every flight rule and completes
+// the sequence, and the twin's rover ends near the goal (ValidationOptions). The report
 // is bound by hash to the exact terrain, plan and rover configuration (ValidationRecord), so that
 // export can refuse a report that no longer matches.
 #include "planner/plan.hpp"
@@ -16,6 +18,9 @@ namespace traverse::planner {
 
 struct ValidationOptions {
     int monteCarloRuns = 0;        // 0: no dispersion
+    // Where the twin's rover may end: within the goal tolerance plus this fraction of the route's
+    // length (the position error navigation accumulates: VO drift, slip).
+    double navigationErrorFraction = 0.02;
     std::uint64_t seed = 1;
     SequenceOptions sequence;
 };

@@ -1,4 +1,5 @@
 #include "planner/sequence_builder.hpp"
+#include "planner/validation.hpp"
 #include "twin/simulator.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,6 +36,7 @@ TEST_CASE("a route becomes turns and go-to-waypoints, with the mode chosen from 
     p.source = "builtin";
     route.segments = {{{20, 30}, p}, {{28, 36}, p}, {{36, 42}, p}, {{44, 48}, p}, {{60, 50}, p}, {{70, 50}, p}};
     SequenceOptions opt;
+    opt.blindOnBenign = true;
     opt.name = "test_route";
     opt.sol = 12;
     const twin::Sequence seq = routeToSequence(route, maps, rover, checker, opt);
@@ -61,4 +63,43 @@ TEST_CASE("a route becomes turns and go-to-waypoints, with the mode chosen from 
     CHECK(sim.completed);
     CHECK(std::hypot(sim.endPose.e - 70, sim.endPose.n - 50) < 2.0);
     CHECK(sim.verdict.pass);
+}
+
+TEST_CASE("by default every go-to uses visual odometry or AutoNav, never blind") {
+    const auto z = heights();
+    const twin::RoverConfig rover;
+    const auto maps = terrain::HazardMaps::compute(z, kGt, std::nullopt, twin::hazardParamsFor(rover));
+    const SegmentChecker checker(maps, rover, {}, CheckLimits::fromRover(rover));
+    Route route;
+    route.start = {20, 20, 0};
+    Provenance p;
+    p.source = "builtin";
+    route.segments = {{{20, 30}, p}, {{20, 40}, p}};
+    for (const auto& c : routeToSequence(route, maps, rover, checker).commands)
+        if (const auto* g = std::get_if<twin::GoToWaypoint>(&c)) CHECK(g->mode != twin::DriveMode::Blind);
+}
+
+TEST_CASE("validation requires the twin's rover to end near the goal") {
+    const auto z = heights();
+    const twin::RoverConfig rover;
+    const auto maps = terrain::HazardMaps::compute(z, kGt, std::nullopt, twin::hazardParamsFor(rover));
+    const terrain::ElevationModel dtm(z, kGt, std::nullopt);
+    Plan plan;
+    plan.name = "flat";
+    plan.rover = rover;
+    plan.route.start = {10, 10, 0};
+    Provenance p;
+    p.source = "builtin";
+    for (int i = 1; i <= 8; ++i) plan.route.segments.push_back({{10, 10.0 + 10 * i}, p});
+    plan.goal = {10, 90};
+    ValidationOptions vo;
+    auto out = validateRoute(plan, maps, dtm, vo);
+    CHECK(out.pass);
+    CHECK(out.summary.find("ends") != std::string::npos);
+    // Blind drives leave the base slip uncorrected: 2 % of 80 m short, more than a 1 m tolerance.
+    vo.sequence.blindOnBenign = true;
+    vo.navigationErrorFraction = 0.0;
+    out = validateRoute(plan, maps, dtm, vo);
+    CHECK_FALSE(out.pass);
+    CHECK(out.record.reportJson.find("\"arrives\":false") != std::string::npos);
 }
