@@ -1,7 +1,9 @@
 #pragma once
 // The global planner of the built-in proposer: a 16-connected A* over the hazard maps' cost grid, with
 // hard hazards and keep-out zones excluded and the rover's footprint (a disc of roverRadiusM) kept
-// clear of them, then line-of-sight smoothing into a few straight legs.
+// clear of them, then line-of-sight smoothing into a few straight legs. By default the A* is guided by
+// a cost-to-go computed on a 4x coarser grid first (GridSearch::Guided); bench/bench_planner.cpp
+// measures it against Boost Graph Library's astar_search on the same graph.
 //
 // Frames and units: requests and results are in the map frame (metres); the grid is the hazard maps'
 // own (cell (c, r) has its centre at pixel (c + 0.5, r + 0.5), see terrain/geometry.hpp).
@@ -29,14 +31,27 @@
 
 namespace traverse::planner {
 
+// How the search is steered. Both search the same graph (GridGraph) with the same edge costs.
+enum class GridSearch {
+    // A* whose heuristic is a cost-to-go computed first on a grid of 4 x 4 blocks (a block's factor is
+    // its cheapest straight crossing; blocks with under 4 free cells are blocked), interpolated.
+    // Expands a tenth or less of what Optimal does. Not guaranteed optimal: measured at most ~0.15 %
+    // above the optimum before smoothing, and below it after (bench/bench_planner.cpp --check).
+    Guided,
+    // A* with an admissible, consistent heuristic: optimal on the graph (up to float rounding).
+    Optimal,
+};
+
 struct GridPlanRequest {
     terrain::MapPoint start, goal;     // map frame, metres
-    double roverRadiusM = 1.5;         // the footprint: cells within this distance of a hard hazard are not entered
+    double roverRadiusM = 1.5;         // the footprint: cells within this distance of a hard hazard are not
+                                       // entered (exactly: see "clear" above)
     double costWeight = 10.0;          // traversal cost of a cell = length * (1 + costWeight * cost)
     std::vector<twin::Zone> keepOuts;  // polygons the footprint must not enter (keep-in zones: the route must
                                        // stay inside every one of them, as the twin's flight rule requires)
     std::stop_token stop;              // cancellation -> Error(Cancelled)
     ProgressFn progress;               // optional: fraction done and the stage
+    GridSearch search = GridSearch::Guided;
 };
 
 struct GridPlanResult {
@@ -49,21 +64,24 @@ struct GridPlanResult {
     std::size_t expanded = 0;             // nodes expanded
 };
 
-// Plans over the hazard maps' cost grid. Pure function; thread-safe. The search is optimal on the
-// 16-connected graph described by GridGraph (up to float rounding); smoothing only ever lowers the
-// cost. Throws traverse::Error: InvalidArgument for a non-finite start or goal, a negative or
-// non-finite radius or weight, or layers of different sizes; Georeference for a geotransform whose
-// pixel axes are not orthogonal; Cancelled when `stop` is triggered.
+// Plans over the hazard maps' cost grid. Pure function; thread-safe. Searches the 16-connected graph
+// described by GridGraph (see GridSearch); smoothing only ever lowers the cost. A start or goal that
+// is blocked, or a goal out of reach, is a result (found = false and the reason), not an error.
+// Throws traverse::Error: InvalidArgument for a non-finite start or goal, a negative or non-finite
+// radius or weight, layers of different sizes, or a zone with fewer than 3 vertices; Georeference for
+// a geotransform whose pixel axes are not orthogonal; Cancelled when `stop` is triggered.
 GridPlanResult planOnGrid(const terrain::HazardMaps& maps, const GridPlanRequest& request);
 
-// Cuts a polyline into pieces of at most maxSegmentM (evenly along each leg), keeping its vertices.
-// Throws Error (InvalidArgument) when maxSegmentM is not finite and positive.
+// Cuts a polyline into pieces of at most maxSegmentM (evenly along each leg), keeping its vertices
+// (a vertex repeating the previous one is dropped). Throws Error (InvalidArgument) when maxSegmentM is
+// not finite and positive.
 std::vector<terrain::MapPoint> cutIntoSegments(const std::vector<terrain::MapPoint>& path, double maxSegmentM);
 
 // The planners' common cost measure: the integral along the polyline (map frame) of
 // 1 + costWeight * cost, with the cost grid taken as constant over each cell (exact, not sampled:
 // the length inside each cell times its factor). Parts outside the grid, and cells whose cost is not
-// finite, count with cost 1. Use it to compare paths from different planners.
+// finite, count with cost 1. Use it to compare paths from different planners. Throws as planOnGrid
+// does for unusable maps.
 double costOfPolyline(const terrain::HazardMaps& maps, const std::vector<terrain::MapPoint>& path,
                       double costWeight);
 
