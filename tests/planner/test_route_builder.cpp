@@ -174,20 +174,24 @@ TEST_CASE("budgets and cancellation end the loop cleanly") {
     CHECK_THROWS_AS(buildRoute(maps, rover, checker, req, liner, nullptr, opt), Error);
 }
 
-TEST_CASE("on the sample site: the built-in route reaches the goal clear of hazards") {
+TEST_CASE("on the sample site: the built-in route reaches the goal clear of hazards and a keep-out") {
     const terrain::Raster dtm = terrain::Raster::open(test::sampleDir() / "sample_dtm.tif");
     const twin::RoverConfig rover;
     const auto maps = terrain::HazardMaps::compute(dtm, twin::hazardParamsFor(rover));
-    const SegmentChecker checker(maps, rover, {}, CheckLimits::fromRover(rover));
+    // A keep-out square across the straight line between start and goal.
+    const std::vector<twin::Zone> zones = {
+        {"no-go", false, {{2760, 1093560}, {2840, 1093560}, {2840, 1093640}, {2760, 1093640}}}};
+    const SegmentChecker checker(maps, rover, zones, CheckLimits::fromRover(rover));
     BuiltinProposer builtin;
     BuildRequest req;
     const MapPoint start = nearestClear(maps, {2600, 1093400}, 3.0), goal = nearestClear(maps, {3000, 1093800}, 3.0);
     req.start = {start.e, start.n, 45};
     req.goal = goal;
+    req.zones = zones;
     const BuildResult r = buildRoute(maps, rover, checker, req, builtin, nullptr);
     INFO(r.outcome);
     REQUIRE(r.reachedGoal);
-    requireClear(maps, r.route, {});
+    requireClear(maps, r.route, zones);
     CHECK(r.route.lengthM() < 1.5 * std::hypot(goal.e - start.e, goal.n - start.n));
     for (const auto& c : checker.checkRoute(r.route)) CHECK(c.status != CheckStatus::Fail);
 }
