@@ -37,6 +37,7 @@ constexpr const char* kPlanUsage =
     "  --start E,N[,HEADING]      start position (map frame, m) and heading (deg from north, default 0)\n"
     "  --goal E,N                 goal position (map frame, m)\n"
     "  --goal-tolerance M         how close counts as arrived (default 1.0)\n"
+    "  --via E,N[;E,N...]         via-points to pass, in order, before the goal\n"
     "  --keep-out FILE            GeoJSON polygons to stay out of (map frame)\n"
     "  --keep-in FILE             GeoJSON polygons to stay inside\n"
     "  --rover FILE               rover configuration (default: Perseverance-like)\n"
@@ -97,7 +98,7 @@ std::vector<twin::Zone> zonesFrom(const Args& a) {
 
 int runPlan(int argc, char** argv) {
     const Args a = parseArgs(argc, argv, 2,
-                             {"dtm", "ortho", "start", "goal", "goal-tolerance", "keep-out", "keep-in", "rover",
+                             {"dtm", "ortho", "start", "goal", "via", "goal-tolerance", "keep-out", "keep-in", "rover",
                               "proposer", "max-segment", "name", "out"},
                              {"help", "quiet"});
     if (a.has("help")) {
@@ -125,23 +126,35 @@ int runPlan(int argc, char** argv) {
     if (auto v = a.number("max-segment")) plan.maxSegmentM = *v;
     if (!(plan.maxSegmentM > 0.0 && plan.maxSegmentM <= 100.0)) throw UsageError("--max-segment must be in (0, 100] m");
     plan.zones = zonesFrom(a);
+    if (auto via = a.value("via")) {
+        std::stringstream ss(*via);
+        std::string item;
+        while (std::getline(ss, item, ';')) {
+            const auto v = numbers(item, "via");
+            if (v.size() != 2) throw UsageError("--via needs E,N pairs separated by ';'");
+            plan.viaPoints.push_back({v[0], v[1]});
+        }
+    }
 
     const terrain::Site site = terrain::Site::open(dtmPath, a.value("ortho"));
     const auto& dtm = site.dtm();
-    for (const auto& p : {terrain::MapPoint{plan.route.start.e, plan.route.start.n}, plan.goal})
+    std::vector<terrain::MapPoint> points = {{plan.route.start.e, plan.route.start.n}, plan.goal};
+    points.insert(points.end(), plan.viaPoints.begin(), plan.viaPoints.end());
+    for (const auto& p : points)
         if (!site.extent().contains(p))
             throw Error(Error::Kind::InvalidArgument, "E " + std::to_string(p.e) + " N " + std::to_string(p.n) +
                                                           " lies outside the DTM " + dtmPath);
     plan.site = planner::hashSite(dtmPath, a.value("ortho"));
 
     const double span = std::hypot(plan.goal.e - plan.route.start.e, plan.goal.n - plan.route.start.n);
-    const auto area = around({{plan.route.start.e, plan.route.start.n}, plan.goal}, std::max(200.0, 0.5 * span));
+    const auto area = around(points, std::max(200.0, 0.5 * span));
     const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
     planner::CheckLimits limits = planner::CheckLimits::fromRover(plan.rover);
     limits.maxSegmentM = plan.maxSegmentM;
     const planner::SegmentChecker checker(maps, plan.rover, plan.zones, limits);
     planner::BuiltinProposer builtin;
-    planner::BuildRequest req{plan.route.start, plan.goal, plan.goalToleranceM, plan.maxSegmentM, plan.zones};
+    planner::BuildRequest req{plan.route.start, plan.goal, plan.viaPoints, plan.goalToleranceM, plan.maxSegmentM,
+                              plan.zones};
     TerminalProgress progress(!a.has("quiet"));
     planner::BuildOptions opt;
     opt.progress = [&](double f, std::string_view s) { progress.update(f, s); };

@@ -19,14 +19,32 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
     BuildResult out;
     out.route.start = req.start;
     twin::Pose pose = req.start;
-    const double total = std::max(1e-9, distance({pose.e, pose.n}, req.goal));
+    // The targets in order: the via-points, then the goal.
+    std::vector<terrain::MapPoint> targets = req.via;
+    targets.push_back(req.goal);
+    std::size_t target = 0;
+    double total = 0.0;
+    {
+        terrain::MapPoint p{pose.e, pose.n};
+        for (const auto& t : targets) {
+            total += distance(p, t);
+            p = t;
+        }
+        total = std::max(total, 1e-9);
+    }
+    // Straight-line distance still to cover: to the current target, then between the later ones.
+    auto remaining = [&] {
+        double d = distance({pose.e, pose.n}, targets[target]);
+        for (std::size_t i = target + 1; i < targets.size(); ++i) d += distance(targets[i - 1], targets[i]);
+        return d;
+    };
 
     // Asks one proposer once and adds what passes; returns how many segments it added.
     auto tryProposer = [&](Proposer& p, int step, int attempt, std::vector<std::string>& rejections, bool repairing) {
         if (out.requests >= opt.maxRequests) return -1;
         ++out.requests;
-        ProposalContext ctx{maps, rover, req.zones, out.route, pose, req.goal, req.goalToleranceM, req.maxSegmentM,
-                            rejections, attempt, opt.stop};
+        ProposalContext ctx{maps, rover, req.zones, out.route, pose, targets[target], req.goalToleranceM,
+                            req.maxSegmentM, rejections, attempt, opt.stop};
         Decision d;
         d.time = isoTimestampUtc();
         d.step = step;
@@ -71,7 +89,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
             pose.n = to.n;
             from = to;
             ++added;
-            if (distance(to, req.goal) <= req.goalToleranceM) break;
+            if (distance(to, targets[target]) <= req.goalToleranceM) break;
         }
         d.accepted = added > 0;
         if (d.accepted && d.reason.empty()) d.reason = warnings.empty() ? "passed the checker" : "accepted with " + warnings;
@@ -83,9 +101,10 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
     int step = 0;
     while (true) {
         if (opt.stop.stop_requested()) throw Error(Error::Kind::Cancelled, "route building cancelled");
-        const double left = distance({pose.e, pose.n}, req.goal);
-        if (opt.progress) opt.progress(std::clamp(1.0 - left / total, 0.0, 1.0), "route");
-        if (left <= req.goalToleranceM) {
+        while (target + 1 < targets.size() && distance({pose.e, pose.n}, targets[target]) <= req.goalToleranceM)
+            ++target;  // a via-point reached
+        if (opt.progress) opt.progress(std::clamp(1.0 - remaining() / total, 0.0, 1.0), "route");
+        if (target + 1 == targets.size() && distance({pose.e, pose.n}, targets[target]) <= req.goalToleranceM) {
             out.reachedGoal = true;
             out.outcome = "goal reached";
             break;

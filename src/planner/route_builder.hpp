@@ -16,6 +16,8 @@ namespace traverse::planner {
 struct BuildRequest {
     twin::Pose start;
     terrain::MapPoint goal;
+    std::vector<terrain::MapPoint> via;  // drawn by the planner: reached in order (within the goal
+                                         // tolerance) before the goal
     double goalToleranceM = 1.0;
     double maxSegmentM = kDefaultMaxSegmentM;
     std::vector<twin::Zone> zones;

@@ -195,3 +195,22 @@ TEST_CASE("on the sample site: the built-in route reaches the goal clear of haza
     CHECK(r.route.lengthM() < 1.5 * std::hypot(goal.e - start.e, goal.n - start.n));
     for (const auto& c : checker.checkRoute(r.route)) CHECK(c.status != CheckStatus::Fail);
 }
+
+TEST_CASE("via-points drawn by the planner are passed in order") {
+    const auto maps = craterSite();
+    const twin::RoverConfig rover;
+    const SegmentChecker checker(maps, rover, {}, CheckLimits::fromRover(rover));
+    BuiltinProposer builtin;
+    BuildRequest req;
+    req.start = {20, 20, 0};
+    req.goal = {180, 20};
+    req.via = {{100, 160}, {160, 100}};  // a detour north around the crater, then back south
+    const BuildResult r = buildRoute(maps, rover, checker, req, builtin, nullptr);
+    REQUIRE(r.reachedGoal);
+    std::size_t next = 0;
+    for (const auto& p : r.route.points())
+        if (next < req.via.size() && std::hypot(p.e - req.via[next].e, p.n - req.via[next].n) <= req.goalToleranceM) ++next;
+    CHECK(next == req.via.size());
+    CHECK(r.route.lengthM() > 300.0);  // far longer than the 160 m straight line
+    requireClear(maps, r.route, {});
+}
