@@ -39,22 +39,6 @@ constexpr const char* kExportUsage =
     "  --name NAME   base name of the files (default: the plan's name)\n"
     "  --help        this text\n";
 
-// The part of the DTM the validation used: around the route and the goal, with a margin. It must stay
-// the same as runValidate's (cmd_plan.cpp), so that the recomputed validation is the stored one.
-terrain::MapExtent validationArea(const planner::Plan& plan) {
-    auto pts = plan.route.points();
-    pts.push_back(plan.goal);
-    terrain::MapExtent e{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
-    for (const auto& p : pts) {
-        e.minE = std::min(e.minE, p.e);
-        e.maxE = std::max(e.maxE, p.e);
-        e.minN = std::min(e.minN, p.n);
-        e.maxN = std::max(e.maxN, p.n);
-    }
-    constexpr double kMarginM = 50.0;
-    return {e.minE - kMarginM, e.minN - kMarginM, e.maxE + kMarginM, e.maxN + kMarginM};
-}
-
 }  // namespace
 
 int runExport(int argc, char** argv) {
@@ -72,19 +56,15 @@ int runExport(int argc, char** argv) {
         throw Error(Error::Kind::InvalidArgument, planPath + ": export refused: " + *why);
     const std::string name = planner::exportName(plan, a.value("name").value_or(""));
 
-    // Recompute what the report says, the way 'traverse validate' computed it.
-    const terrain::Raster dtm = terrain::Raster::open(plan.site.dtm.path);
-    terrain::requireUsableDtm(dtm);
-    const auto area = validationArea(plan);
-    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
-    const terrain::ElevationModel model = terrain::ElevationModel::load(dtm, area);
-    const planner::ValidationOutcome current = planner::validateRoute(plan, maps, model);
+    // Recompute what the report says, exactly as 'traverse validate' computed it.
+    std::string crsWkt;
+    const planner::ValidationOutcome current = planner::validatePlanOnDisk(plan, {}, &crsWkt);
     if (!current.pass)
         throw Error(Error::Kind::InvalidArgument,
                     planPath + ": export refused: the validation recomputed now does not pass (" + current.summary +
                         "); run 'traverse validate " + planPath + "' and fix the route");
 
-    planner::ExportInputs in{current, name, dtm.info().crsWkt};
+    planner::ExportInputs in{current, name, crsWkt};
     const planner::ExportResult r = planner::exportPlan(plan, in, outDir);
     std::printf("%s: exported %zu commands (%s)\n", planPath.c_str(), current.sequence.commands.size(),
                 current.summary.c_str());

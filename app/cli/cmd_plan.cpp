@@ -191,15 +191,7 @@ int runValidate(int argc, char** argv) {
     }
     if (auto v = a.number("seed")) vo.seed = std::uint64_t(*v);
     if (plan.route.segments.empty()) throw Error(Error::Kind::InvalidArgument, planPath + ": the plan has no route");
-
-    const terrain::Raster dtm = terrain::Raster::open(plan.site.dtm.path);
-    terrain::requireUsableDtm(dtm);
-    auto pts = plan.route.points();
-    pts.push_back(plan.goal);
-    const auto area = around(pts, 50.0);
-    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
-    const terrain::ElevationModel model = terrain::ElevationModel::load(dtm, area);
-    const planner::ValidationOutcome out = planner::validateRoute(plan, maps, model, vo);
+    const planner::ValidationOutcome out = planner::validatePlanOnDisk(plan, vo);
     plan.validation = out.record;
     planner::savePlan(plan, planPath);
     std::printf("%s: %s\n", planPath.c_str(), out.summary.c_str());

@@ -1,9 +1,12 @@
 #include "planner/validation.hpp"
 
 #include "terrain/error.hpp"
+#include "terrain/raster.hpp"
+#include "terrain/site.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace traverse::planner {
@@ -71,6 +74,27 @@ ValidationOutcome validateRoute(const Plan& plan, const terrain::HazardMaps& map
                   out.simulation.completed ? "" : ", the drive stopped early", twinToGoal, allowance);
     out.summary = line;
     return out;
+}
+
+ValidationOutcome validatePlanOnDisk(const Plan& plan, const ValidationOptions& options, std::string* dtmCrsWkt) {
+    if (plan.route.segments.empty()) throw Error(Error::Kind::InvalidArgument, "the plan has no route to validate");
+    const terrain::Raster dtm = terrain::Raster::open(plan.site.dtm.path);
+    terrain::requireUsableDtm(dtm);
+    auto pts = plan.route.points();
+    pts.push_back(plan.goal);
+    terrain::MapExtent area{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
+    for (const auto& p : pts) {
+        area.minE = std::min(area.minE, p.e);
+        area.maxE = std::max(area.maxE, p.e);
+        area.minN = std::min(area.minN, p.n);
+        area.maxN = std::max(area.maxN, p.n);
+    }
+    constexpr double kMarginM = 50.0;
+    area = {area.minE - kMarginM, area.minN - kMarginM, area.maxE + kMarginM, area.maxN + kMarginM};
+    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
+    const terrain::ElevationModel model = terrain::ElevationModel::load(dtm, area);
+    if (dtmCrsWkt) *dtmCrsWkt = dtm.info().crsWkt;
+    return validateRoute(plan, maps, model, options);
 }
 
 }  // namespace traverse::planner

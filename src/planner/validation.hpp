@@ -39,4 +39,11 @@ struct ValidationOutcome {
 ValidationOutcome validateRoute(const Plan& plan, const terrain::HazardMaps& maps, const terrain::ElevationModel& dtm,
                                 const ValidationOptions& options = {});
 
+// The same against the plan's DTM on disk: the part of it around the route and the goal (50 m
+// margin) is read, its hazard maps computed and the route validated. Validation and export both call
+// this, so that a report recomputed for export is the stored one. `dtmCrsWkt`, when given, receives
+// the DTM's CRS. Throws Error naming the DTM when it cannot be read or is not a usable DTM.
+ValidationOutcome validatePlanOnDisk(const Plan& plan, const ValidationOptions& options = {},
+                                     std::string* dtmCrsWkt = nullptr);
+
 }  // namespace traverse::planner
