@@ -34,7 +34,7 @@ inline float atanNonNegative(float t) {
     return y0 + p;
 }
 
-constexpr int kStripCols = 512;
+constexpr int kStripCols = 1024;
 
 // Scratch rows for one thread: horizontal partial results of the last `ring` input rows.
 struct Scratch {
