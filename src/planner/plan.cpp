@@ -1,5 +1,7 @@
 #include "planner/plan.hpp"
 
+#include "twin/strict_json.hpp"
+
 #include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
@@ -459,56 +461,6 @@ std::string describe(const Json& v) {
     return std::string(v.type_name()) + " " + text;
 }
 
-// Refuses a key that appears twice in one object: a parser would keep one of them silently.
-class DuplicateKeyCheck {
-public:
-    explicit DuplicateKeyCheck(const std::string& source) : source_(source) {}
-
-    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
-        using Event = Json::parse_event_t;
-        switch (event) {
-        case Event::object_start:
-        case Event::array_start:
-            frames_.push_back({event == Event::object_start, {}, {}, 0});
-            break;
-        case Event::object_end:
-        case Event::array_end:
-            frames_.pop_back();
-            advance();
-            break;
-        case Event::key: {
-            Frame& f = frames_.back();
-            f.key = parsed.get<std::string>();
-            if (!f.keys.insert(f.key).second)
-                throw Error(Error::Kind::Format, oneLine(source_ + ": " + path() + " appears more than once"));
-            break;
-        }
-        case Event::value:
-            advance();
-            break;
-        }
-        return true;
-    }
-
-private:
-    struct Frame {
-        bool object;
-        std::set<std::string> keys;
-        std::string key;
-        std::size_t index;
-    };
-    void advance() {
-        if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
-    }
-    std::string path() const {
-        std::string p;
-        for (const Frame& f : frames_) p = f.object ? child(p, f.key) : element(p, f.index);
-        return p;
-    }
-
-    const std::string& source_;
-    std::vector<Frame> frames_;
-};
 
 // Type and presence checks, naming the JSON path. Values are checked afterwards by checkPlan.
 class Reader {
@@ -797,8 +749,9 @@ Plan planFromJson(const std::string& json, const std::string& source) {
     const std::string name = source.empty() ? std::string("plan") : source;
     Json root;
     try {
-        DuplicateKeyCheck duplicates(name);
-        root = Json::parse(json, std::ref(duplicates));
+        root = twin::parseStrictOrderedJson(json, [&](const std::string& where, const std::string& key) {
+            throw Error(Error::Kind::Format, oneLine(name + ": " + child(where, key) + " appears more than once"));
+        });
     } catch (const nlohmann::json::exception& e) {
         // A syntax error, or a number too large for a double (nlohmann reports that as out_of_range).
         throw Error(Error::Kind::Format, name + ": malformed JSON: " + e.what());

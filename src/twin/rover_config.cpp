@@ -1,5 +1,7 @@
 #include "twin/rover_config.hpp"
 
+#include "twin/strict_json.hpp"
+
 #include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
@@ -156,44 +158,6 @@ std::string suggestion(std::string_view key, std::string_view group) {
     throw Error(Error::Kind::InvalidArgument, source + ": " + path + " " + why);
 }
 
-// Throws on a key that appears twice in one object: JSON parsers keep one of them silently, which
-// would hide an edit that had no effect.
-class DuplicateKeyCheck {
-public:
-    explicit DuplicateKeyCheck(const std::string& source) : source_(source) {}
-
-    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
-        using Event = Json::parse_event_t;
-        switch (event) {
-        case Event::object_start:
-            seen_.emplace_back();
-            path_.resize(seen_.size());
-            break;
-        case Event::object_end:
-            seen_.pop_back();
-            path_.resize(seen_.size());
-            break;
-        case Event::key: {
-            const auto& key = parsed.get_ref<const std::string&>();
-            path_.back() = key;
-            if (!seen_.back().insert(key).second) {
-                std::string p;
-                for (const auto& part : path_) p += (p.empty() ? "" : ".") + part;
-                fieldError(source_, p, "appears more than once");
-            }
-            break;
-        }
-        default:
-            break;
-        }
-        return true;
-    }
-
-private:
-    const std::string& source_;
-    std::vector<std::set<std::string>> seen_;
-    std::vector<std::string> path_;
-};
 
 void readHeader(const Json& root, const std::string& source) {
     const auto format = root.find("format");
@@ -295,8 +259,9 @@ RoverConfig parseRoverConfig(const std::string& json, const std::string& source)
     const std::string name = source.empty() ? std::string("rover configuration") : source;
     Json root;
     try {
-        DuplicateKeyCheck duplicates(name);
-        root = Json::parse(json, std::ref(duplicates));
+        root = parseStrictOrderedJson(json, [&](const std::string& where, const std::string& key) {
+            fieldError(name, where.empty() ? key : where + "." + key, "appears more than once");
+        });
     } catch (const nlohmann::json::exception& e) {
         // A syntax error, or a number too large for a double (nlohmann reports that as out_of_range).
         throw Error(Error::Kind::Format, name + ": malformed JSON: " + e.what());

@@ -1,5 +1,7 @@
 #include "twin/sequence.hpp"
 
+#include "twin/strict_json.hpp"
+
 #include "terrain/atomic_file.hpp"
 #include "terrain/error.hpp"
 
@@ -389,55 +391,6 @@ std::string argumentText(const ArgumentSpec& a, const Value& v) {
 
 // ---- JSON form ------------------------------------------------------------------------------------
 
-// nlohmann keeps the last of two equal keys; a sequence for uplink must not depend on that, so the
-// parser callback tracks where it is and rejects a repeated key.
-class DuplicateKeyGuard {
-public:
-    explicit DuplicateKeyGuard(const std::string& source) : source_(source) {}
-
-    bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
-        using E = Json::parse_event_t;
-        switch (event) {
-            case E::object_start: countElement(); stack_.push_back({false, {}, -1, {}}); break;
-            case E::array_start: countElement(); stack_.push_back({true, {}, -1, {}}); break;
-            case E::object_end:
-            case E::array_end: stack_.pop_back(); break;
-            case E::key: {
-                Frame& f = stack_.back();
-                std::string key = parsed.get<std::string>();
-                if (!f.keys.insert(key).second) Where{source_, path()}.fail("duplicate key '" + key + "'");
-                f.key = std::move(key);
-                break;
-            }
-            case E::value: countElement(); break;
-        }
-        return true;
-    }
-
-private:
-    struct Frame {
-        bool array;
-        std::string key;   // the object's current key
-        long index;        // the array's current element
-        std::set<std::string> keys;
-    };
-
-    void countElement() {
-        if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
-    }
-
-    std::string path() const {
-        std::string p;
-        for (std::size_t i = 0; i + 1 < stack_.size(); ++i) {
-            if (stack_[i].array) p += "[" + std::to_string(stack_[i].index) + "]";
-            else p += (p.empty() ? "" : ".") + stack_[i].key;
-        }
-        return p.empty() ? "top level" : p;
-    }
-
-    const std::string& source_;
-    std::vector<Frame> stack_;
-};
 
 Value jsonValue(const std::string& what, const ArgumentSpec& a, const Json* raw, const Where& where) {
     if (a.type == "enum" || a.type == "string") {
@@ -519,7 +472,10 @@ std::string sequenceToJson(const Sequence& s) {
 Sequence sequenceFromJson(const std::string& json, const std::string& source) {
     Json j;
     try {
-        j = Json::parse(json, DuplicateKeyGuard(source));
+        // A sequence for uplink must not depend on which of two equal keys a parser keeps.
+        j = parseStrictJson(json, [&](const std::string& where, const std::string& key) {
+            Where{source, where.empty() ? "top level" : where}.fail("duplicate key '" + key + "'");
+        });
     } catch (const Json::exception& e) {
         throw Error(Kind::Format, source + ": malformed JSON: " + e.what());
     }
