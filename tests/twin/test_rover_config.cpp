@@ -1,3 +1,4 @@
+#include "support/test_support.hpp"
 #include "terrain/error.hpp"
 #include "twin/rover_config.hpp"
 
@@ -24,26 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh folder, removed with its contents at the end of the test.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "traverse-rover-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) FAIL("cannot create a temporary folder");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using ScratchDir = traverse::test::TempDir;
 
 void writeText(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);

@@ -1,3 +1,4 @@
+#include "support/test_support.hpp"
 #include "terrain/error.hpp"
 #include "twin/command.hpp"
 #include "twin/sequence.hpp"
@@ -116,21 +117,7 @@ Failure jsonFailure(const std::string& json) {
 
 const std::string kHeader = "SEQUENCE name=t sol=1 rover=r\nSTART e=0 n=0 heading_deg=0\n";
 
-// A folder of its own under the system's temporary folder, removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device r;
-        path = fs::temp_directory_path() / ("traverse-test-sequence-" + std::to_string(r()) + std::to_string(r()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using traverse::test::TempDir;
 
 std::string readFile(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -459,7 +446,7 @@ TEST_CASE("sequences save atomically and load by extension") {
 
     for (const std::string name : {"drive.json", "DRIVE.JSON", "drive.seq", "drive"}) {
         INFO(name);
-        const fs::path p = dir.path / name;
+        const fs::path p = dir.path() / name;
         saveSequence(s, p);
         requireSame(loadSequence(p), s);
         const bool json = name.find("json") != std::string::npos || name.find("JSON") != std::string::npos;
@@ -467,17 +454,17 @@ TEST_CASE("sequences save atomically and load by extension") {
     }
 
     SECTION("overwrite leaves no temporary files") {
-        const fs::path p = dir.path / "drive.seq";
+        const fs::path p = dir.path() / "drive.seq";
         Sequence t = s;
         t.commands.resize(2);
         saveSequence(t, p);
         requireSame(loadSequence(p), t);
         std::size_t files = 0;
-        for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path)) ++files;
+        for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++files;
         CHECK(files == 4);
     }
     SECTION("an invalid sequence is refused and the old file kept") {
-        const fs::path p = dir.path / "drive.json";
+        const fs::path p = dir.path() / "drive.json";
         const std::string before = readFile(p);
         Sequence bad = s;
         bad.commands.push_back(DriveStraight{0.0});
@@ -487,13 +474,13 @@ TEST_CASE("sequences save atomically and load by extension") {
         CHECK(readFile(p) == before);
     }
     SECTION("a missing folder is an error naming the file") {
-        const fs::path p = dir.path / "no-such-folder" / "drive.seq";
+        const fs::path p = dir.path() / "no-such-folder" / "drive.seq";
         const auto f = failureOf([&] { saveSequence(s, p); });
         REQUIRE(f.threw);
         CHECK_THAT(f.message, Contains(p.string()));
     }
     SECTION("errors while loading name the file and the line") {
-        const fs::path p = dir.path / "broken.seq";
+        const fs::path p = dir.path() / "broken.seq";
         std::ofstream(p) << kHeader << "MOB_STRAIGHT distance_m=500\n";
         CHECK_THAT(failureOf([&] { loadSequence(p); }).message,
                    Contains(p.string()) && Contains("line 3") && Contains("-100..100 m"));
