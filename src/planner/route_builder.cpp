@@ -54,11 +54,13 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
         try {
             prop = p.propose(ctx);
         } catch (const Error& e) {
+            // A proposer that throws has already retried what it could (an unreachable server, a
+            // refused key, a replay that diverged): asking again would only repeat it.
             if (e.kind() == Error::Kind::Cancelled) throw;
             d.reason = std::string("the proposer failed: ") + e.what();
             out.decisions.push_back(d);
-            rejections.push_back(d.reason);
-            return 0;
+            out.proposerError = e.what();
+            return -2;
         }
         d.points = prop.waypoints;
         d.transcript = prop.transcript;
@@ -124,6 +126,10 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
             if (added < 0) break;
         }
         if (added == 0 && repair) added = tryProposer(*repair, step, 1, rejections, true);
+        if (added == -2) {
+            out.outcome = "the proposer failed at step " + std::to_string(step) + ": " + out.proposerError;
+            break;
+        }
         if (added < 0) {
             out.outcome = "request budget of " + std::to_string(opt.maxRequests) + " spent";
             break;

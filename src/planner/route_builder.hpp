@@ -38,6 +38,7 @@ struct BuildResult {
     bool reachedGoal = false;
     std::string outcome;          // one line: "goal reached", or why the loop ended
     int requests = 0;
+    std::string proposerError;    // set when the loop ended because the proposer threw (not Cancelled)
 };
 
 // `repair` may be null. The route's segments are all checked and none fails.

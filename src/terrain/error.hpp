@@ -15,6 +15,7 @@ public:
         Georeference,   // missing or unusable georeferencing, frames that cannot be matched
         InvalidArgument,// a parameter out of range, a bad command-line value
         Cancelled,      // the caller's stop token was triggered
+        Network,        // a server that cannot be reached, times out or refuses (HTTP errors)
     };
 
     Error(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
