@@ -11,8 +11,11 @@
 #include "terrain/site.hpp"
 #include "twin/flight_rules.hpp"
 #include "twin/rover_config.hpp"
+#include "vlm/vlm_proposer.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -41,12 +44,34 @@ constexpr const char* kPlanUsage =
     "  --keep-out FILE            GeoJSON polygons to stay out of (map frame)\n"
     "  --keep-in FILE             GeoJSON polygons to stay inside\n"
     "  --rover FILE               rover configuration (default: Perseverance-like)\n"
-    "  --proposer NAME            builtin (default; offline)\n"
+    "  --proposer NAME            builtin (default; offline), anthropic, openai (any OpenAI-compatible\n"
+    "                             server: OpenAI, Ollama, llama.cpp, vLLM) or replay:DIR (a recorded\n"
+    "                             transcript, no network)\n"
+    "  --repair                   let the built-in proposer repair stretches the proposer cannot pass\n"
     "  --max-segment M            longest segment (default 10)\n"
     "  --name NAME                plan name (default: the output file's stem)\n"
     "  --out PLAN.json            the plan document to write\n"
     "  --quiet                    no progress display\n"
-    "  --help                     this text\n";
+    "  --help                     this text\n"
+    "\n"
+    "model options (anthropic, openai; the key comes from ANTHROPIC_API_KEY / OPENAI_API_KEY or the\n"
+    "settings file, ~/.config/traverse/settings.json, and is never written anywhere):\n"
+    "  --model NAME               model (default claude-sonnet-4-5 / gpt-4o)\n"
+    "  --endpoint URL             base URL (default https://api.anthropic.com / https://api.openai.com/v1;\n"
+    "                             e.g. http://localhost:11434/v1 for Ollama)\n"
+    "  --ask MODE                 coordinates (default: waypoints in metres) or candidates (numbered\n"
+    "                             reachable markers on the image)\n"
+    "  --waypoints N              waypoints per request in coordinates mode (default 3)\n"
+    "  --overlap                  ask for the next step while this one is checked\n"
+    "  --view-extent M            side of the views around the rover (default 80)\n"
+    "  --view-size PX             side of each image (default 1024, at most 1568)\n"
+    "  --image-format F           jpeg (default) or png\n"
+    "  --temperature T            sampling temperature (default 0)\n"
+    "  --timeout S                one request (default 120)\n"
+    "  --deadline S               one proposal, retries included (default 300)\n"
+    "  --attempts N               HTTP attempts per request on 429/5xx/529 (default 5)\n"
+    "  --transcripts DIR          record every exchange (images, prompt, answers, timing) in DIR\n"
+    "  --settings FILE            settings file to read instead of the default\n";
 
 constexpr const char* kValidateUsage =
     "usage: traverse validate PLAN.json [--monte-carlo N] [--seed N]\n"
@@ -94,13 +119,61 @@ std::vector<twin::Zone> zonesFrom(const Args& a) {
     return zones;
 }
 
+double bounded(const Args& a, const char* name, double lo, double hi, double fallback) {
+    const auto v = a.number(name);
+    if (!v) return fallback;
+    if (*v < lo || *v > hi)
+        throw UsageError("--" + std::string(name) + " must be from " + std::to_string(lo).substr(0, 6) + " to " +
+                         std::to_string(hi).substr(0, 8));
+    return *v;
+}
+
+std::unique_ptr<planner::Proposer> modelProposer(const Args& a, const std::string& name, const terrain::Site& site) {
+    const auto kind = name == "anthropic" ? vlm::ProviderKind::Anthropic : vlm::ProviderKind::OpenAI;
+    std::optional<std::filesystem::path> settings;
+    if (auto s = a.value("settings")) settings = *s;
+    vlm::ProviderConfig pc = vlm::loadProviderConfig(kind, settings);
+    if (auto m = a.value("model")) pc.model = *m;
+    if (auto e = a.value("endpoint")) pc.endpoint = *e;
+    pc.temperature = bounded(a, "temperature", 0.0, 2.0, pc.temperature);
+    pc.retry.requestTimeoutS = bounded(a, "timeout", 0.1, 3600.0, pc.retry.requestTimeoutS);
+    pc.retry.deadlineS = bounded(a, "deadline", 0.1, 86400.0, pc.retry.deadlineS);
+    pc.retry.maxAttempts = int(bounded(a, "attempts", 1, 20, pc.retry.maxAttempts));
+    if (pc.model.empty()) throw UsageError("--model is empty");
+    if (pc.endpoint.rfind("http://", 0) != 0 && pc.endpoint.rfind("https://", 0) != 0)
+        throw UsageError("--endpoint must be an http:// or https:// URL, not '" + pc.endpoint + "'");
+    vlm::VlmOptions vo;
+    if (auto m = a.value("ask")) {
+        if (*m == "coordinates") vo.mode = vlm::AskMode::Coordinates;
+        else if (*m == "candidates") vo.mode = vlm::AskMode::Candidates;
+        else throw UsageError("--ask must be coordinates or candidates");
+    }
+    vo.waypointsPerRequest = int(bounded(a, "waypoints", 1, 20, vo.waypointsPerRequest));
+    vo.view.extentM = bounded(a, "view-extent", 10, 2000, vo.view.extentM);
+    vo.view.sizePx = int(bounded(a, "view-size", 64, 1568, vo.view.sizePx));
+    if (auto f = a.value("image-format")) {
+        if (*f == "png") vo.view.format = vlm::ImageFormat::Png;
+        else if (*f == "jpeg" || *f == "jpg") vo.view.format = vlm::ImageFormat::Jpeg;
+        else throw UsageError("--image-format must be png or jpeg");
+    }
+    vo.overlap = a.has("overlap");
+    if (auto t = a.value("transcripts")) vo.transcripts = *t;
+    if (!a.has("quiet")) vo.log = [](const std::string& line) { std::fprintf(stderr, "\n  %s\n", line.c_str()); };
+    if (kind == vlm::ProviderKind::Anthropic && pc.apiKey.empty())
+        throw Error(Error::Kind::InvalidArgument, "no Anthropic API key: set ANTHROPIC_API_KEY or \"api_key\" under "
+                                                  "providers.anthropic in " + vlm::settingsPath(settings).string());
+    return std::make_unique<vlm::VlmProposer>(site.dtm(), site.ortho(), std::move(pc), std::move(vo));
+}
+
 }  // namespace
 
 int runPlan(int argc, char** argv) {
     const Args a = parseArgs(argc, argv, 2,
                              {"dtm", "ortho", "start", "goal", "via", "goal-tolerance", "keep-out", "keep-in", "rover",
-                              "proposer", "max-segment", "name", "out"},
-                             {"help", "quiet"});
+                              "proposer", "max-segment", "name", "out", "model", "endpoint", "ask", "waypoints",
+                              "view-extent", "view-size", "image-format", "temperature", "timeout", "deadline",
+                              "attempts", "transcripts", "settings"},
+                             {"help", "quiet", "overlap", "repair"});
     if (a.has("help")) {
         std::fputs(kPlanUsage, stdout);
         return 0;
@@ -112,10 +185,13 @@ int runPlan(int argc, char** argv) {
     if (start.size() < 2 || start.size() > 3) throw UsageError("--start needs E,N or E,N,HEADING");
     if (goal.size() != 2) throw UsageError("--goal needs E,N");
     const std::string proposerName = a.value("proposer").value_or("builtin");
-    if (proposerName != "builtin")
-        throw Error(Error::Kind::InvalidArgument,
-                    "proposer '" + proposerName + "' is not available in this build (the VLM and replay proposers "
-                    "come with the VLM proposer); use --proposer builtin");
+    const bool model = proposerName == "anthropic" || proposerName == "openai";
+    if (!model && proposerName != "builtin" && proposerName.rfind("replay:", 0) != 0)
+        throw UsageError("--proposer must be builtin, anthropic, openai or replay:DIR, not '" + proposerName + "'");
+    if (!model)
+        for (const char* o : {"model", "endpoint", "ask", "waypoints", "view-extent", "view-size", "image-format",
+                              "temperature", "timeout", "deadline", "attempts", "transcripts", "settings", "overlap"})
+            if (a.has(o)) throw UsageError(std::string("--") + o + " applies to --proposer anthropic or openai");
 
     planner::Plan plan;
     plan.name = a.value("name").value_or(std::filesystem::path(outPath).stem().string());
@@ -153,13 +229,21 @@ int runPlan(int argc, char** argv) {
     limits.maxSegmentM = plan.maxSegmentM;
     const planner::SegmentChecker checker(maps, plan.rover, plan.zones, limits);
     planner::BuiltinProposer builtin;
+    std::unique_ptr<planner::Proposer> chosen;
+    if (model) chosen = modelProposer(a, proposerName, site);
+    else if (proposerName != "builtin") chosen = std::make_unique<vlm::ReplayProposer>(proposerName.substr(7));
+    planner::Proposer& proposer = chosen ? *chosen : builtin;
+    planner::BuiltinProposer repairer;
     planner::BuildRequest req{plan.route.start, plan.goal, plan.viaPoints, plan.goalToleranceM, plan.maxSegmentM,
                               plan.zones};
     TerminalProgress progress(!a.has("quiet"));
     planner::BuildOptions opt;
     opt.progress = [&](double f, std::string_view s) { progress.update(f, s); };
-    planner::BuildResult r = planner::buildRoute(maps, plan.rover, checker, req, builtin, nullptr, opt);
+    planner::BuildResult r = planner::buildRoute(maps, plan.rover, checker, req, proposer,
+                                                 a.has("repair") ? &repairer : nullptr, opt);
     progress.finish();
+    if (!r.proposerError.empty() && r.route.segments.empty())  // nothing planned: no plan to write
+        throw Error(Error::Kind::Network, r.proposerError);
     plan.route = std::move(r.route);
     plan.decisions = std::move(r.decisions);
     if (const auto parent = std::filesystem::path(outPath).parent_path(); !parent.empty()) {
@@ -170,6 +254,8 @@ int runPlan(int argc, char** argv) {
     planner::savePlan(plan, outPath);
     std::printf("%s: %s; %zu segments, %.1f m, %zu decisions\n", outPath.c_str(), r.outcome.c_str(),
                 plan.route.segments.size(), plan.route.lengthM(), plan.decisions.size());
+    if (!r.proposerError.empty())  // the route so far is in the plan; the cause is the error
+        throw Error(Error::Kind::Network, r.proposerError);
     return r.reachedGoal ? 0 : 3;
 }
 

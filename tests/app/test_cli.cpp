@@ -273,9 +273,14 @@ TEST_CASE("traverse plan refuses what it cannot plan, with the reason") {
     r = test::runCli({"plan", "--dtm", dtm, "--start", "2400,1093900", "--goal", "2700", "--out", (dir / "p.json").string()});
     CHECK(r.status == 2);
     r = test::runCli({"plan", "--dtm", dtm, "--start", "2400,1093900", "--goal", "2700,1093900", "--proposer",
-                      "anthropic", "--out", (dir / "p.json").string()});
-    CHECK(r.status == 1);
-    CHECK(r.err.find("--proposer builtin") != std::string::npos);
+                      "someone", "--out", (dir / "p.json").string()});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("builtin, anthropic, openai or replay:DIR") != std::string::npos);
+    r = test::runCli({"plan", "--dtm", dtm, "--start", "2400,1093900", "--goal", "2700,1093900", "--model", "m",
+                      "--out", (dir / "p.json").string()});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--model applies to --proposer anthropic or openai") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "p.json"));
 }
 
 TEST_CASE("traverse export writes a validated route and refuses one that is not, or no longer, validated") {
