@@ -49,6 +49,8 @@ std::string stepText(const StepPrompt& p) {
     s += "Rover heading: " + f1(p.headingDeg) + " deg (clockwise from north)\n";
     s += "Goal: " + f1(p.goal.east) + " m east, " + f1(p.goal.north) + " m north of the rover (distance " + f1(dist) +
          " m, bearing " + f1(bearing) + " deg)\n";
+    s += "View: " + f1(p.extentM) + " m square centred on the rover; every point within " + f1(0.5 * p.extentM) +
+         " m east and north of it\n";
     if (p.mode == AskMode::Coordinates)
         s += "Waypoints: up to " + std::to_string(p.maxWaypoints) + ", each at most " + f1(p.maxStepM) +
              " m from the one before (the first from the rover)\n";

@@ -177,6 +177,7 @@ struct Prompt {
     double goalEast = 0.0, goalNorth = 0.0;
     int maxWaypoints = 3;
     double maxStep = 10.0;
+    double viewHalf = 1e9;  // half the view's side, from a "View:" line
     std::vector<Candidate> candidates;
     int refusals = 0;
 };
@@ -241,6 +242,9 @@ std::optional<Prompt> parsePrompt(const json& messages, std::string& error) {
                 p.goalEast = e;
                 p.goalNorth = n;
             }
+        } else if (startsWith(line, "View:")) {
+            double extent = 0;
+            if (std::sscanf(line.c_str(), "View: %lf m square", &extent) == 1 && extent > 0) p.viewHalf = 0.5 * extent;
         } else if (startsWith(line, "Waypoints:")) {
             int k = 0;
             double s = 0;
@@ -295,6 +299,8 @@ json coordinatesAnswer(const Prompt& p) {
     json waypoints = json::array();
     for (int i = 1; i <= p.maxWaypoints; ++i) {
         const double d = std::min(i * step, goalDistance);
+        // A model that looks at the picture keeps its points inside it.
+        if (i > 1 && std::max(std::abs(d * std::sin(rad)), std::abs(d * std::cos(rad))) > p.viewHalf) break;
         waypoints.push_back(point(d * std::sin(rad), d * std::cos(rad)));
         if (d >= goalDistance) break;
     }

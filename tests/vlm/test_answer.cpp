@@ -120,6 +120,8 @@ TEST_CASE("the step prompt follows the documented contract") {
     CHECK(t.find("Rover heading: 37.0 deg (clockwise from north)\n") != std::string::npos);
     CHECK(t.find("Goal: 123.4 m east, -56.7 m north of the rover (distance 135.8 m, bearing 114.7 deg)\n") !=
           std::string::npos);
+    CHECK(t.find("View: 80.0 m square centred on the rover; every point within 40.0 m east and north of it\n") !=
+          std::string::npos);
     CHECK(t.find("Waypoints: up to 3, each at most 10.0 m from the one before (the first from the rover)\n") !=
           std::string::npos);
     CHECK(t.find("Refused earlier for this step:\n- waypoint 1 refused: fail: step 0.62 m > 0.40\n") !=
