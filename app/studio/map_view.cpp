@@ -1,6 +1,7 @@
 #include "studio/map_view.hpp"
 
 #include "studio/map_decorations.hpp"
+#include "studio/map_overlay.hpp"
 
 #include "terrain/site.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace traverse::studio {
 
@@ -136,8 +138,24 @@ void MapView::paintEvent(QPaintEvent*) {
         // Not from inside the paint: a receiver may open a dialog.
         QTimer::singleShot(0, this, [this, message = lastProblem_] { emit renderProblem(message); });
     }
+    for (MapOverlay* o : overlays_) {
+        p.save();
+        o->paint(p, viewport_);
+        p.restore();
+    }
     drawScaleBar(p, rect(), viewport_.metresPerPixel());
     drawNorthArrow(p, rect());
+}
+
+void MapView::addOverlay(MapOverlay* overlay) {
+    if (overlay && std::find(overlays_.begin(), overlays_.end(), overlay) == overlays_.end()) overlays_.push_back(overlay);
+    update();
+}
+
+void MapView::removeOverlay(MapOverlay* overlay) {
+    overlays_.erase(std::remove(overlays_.begin(), overlays_.end(), overlay), overlays_.end());
+    if (mouseGrabber_ == overlay) mouseGrabber_ = nullptr;
+    update();
 }
 
 void MapView::drawPlaceholder(QPainter& p, const QString& text) {
@@ -154,6 +172,14 @@ void MapView::wheelEvent(QWheelEvent* event) {
 }
 
 void MapView::mousePressEvent(QMouseEvent* event) {
+    if (site_)
+        for (auto it = overlays_.rbegin(); it != overlays_.rend(); ++it)
+            if ((*it)->mousePress(event, viewport_.toMap(event->position()))) {
+                mouseGrabber_ = *it;
+                event->accept();
+                update();
+                return;
+            }
     if (event->button() == Qt::LeftButton) {
         dragFrom_ = event->position();
         setCursor(Qt::ClosedHandCursor);
@@ -162,6 +188,17 @@ void MapView::mousePressEvent(QMouseEvent* event) {
 }
 
 void MapView::mouseMoveEvent(QMouseEvent* event) {
+    if (site_) {
+        const terrain::MapPoint at = viewport_.toMap(event->position());
+        bool taken = mouseGrabber_ && mouseGrabber_->mouseMove(event, at);
+        for (auto it = overlays_.rbegin(); !taken && !dragFrom_ && it != overlays_.rend(); ++it)
+            taken = (*it)->mouseMove(event, at);  // hover feedback
+        if (taken) {
+            update();
+            emit cursorMoved(at);
+            return;
+        }
+    }
     if (dragFrom_) {
         const QPointF delta = event->position() - *dragFrom_;
         dragFrom_ = event->position();
@@ -171,6 +208,13 @@ void MapView::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void MapView::mouseReleaseEvent(QMouseEvent* event) {
+    if (mouseGrabber_) {
+        MapOverlay* grabber = std::exchange(mouseGrabber_, nullptr);
+        grabber->mouseRelease(event, viewport_.toMap(event->position()));
+        event->accept();
+        update();
+        return;
+    }
     if (event->button() == Qt::LeftButton && dragFrom_) {
         const QPointF delta = event->position() - *dragFrom_;
         if (!delta.isNull()) panBy(delta);
@@ -181,11 +225,24 @@ void MapView::mouseReleaseEvent(QMouseEvent* event) {
 }
 
 void MapView::mouseDoubleClickEvent(QMouseEvent* event) {
+    if (site_)
+        for (auto it = overlays_.rbegin(); it != overlays_.rend(); ++it)
+            if ((*it)->mouseDoubleClick(event, viewport_.toMap(event->position()))) {
+                event->accept();
+                update();
+                return;
+            }
     if (event->button() == Qt::LeftButton) fitToSite();
     event->accept();
 }
 
 void MapView::keyPressEvent(QKeyEvent* event) {
+    for (auto it = overlays_.rbegin(); it != overlays_.rend(); ++it)
+        if ((*it)->keyPress(event)) {
+            event->accept();
+            update();
+            return;
+        }
     const double dx = width() * kKeyPanShare, dy = height() * kKeyPanShare;
     switch (event->key()) {
         case Qt::Key_Plus:

@@ -16,11 +16,16 @@
 #include <QWidget>
 
 #include <memory>
+#include <vector>
 #include <optional>
 #include <utility>
 
 namespace traverse::terrain {
 class Site;
+}
+
+namespace traverse::studio {
+class MapOverlay;
 }
 
 namespace traverse::studio {
@@ -52,6 +57,14 @@ public:
     static QColor backgroundColor() { return {46, 48, 52}; }
 
     QSize sizeHint() const override { return {1100, 720}; }
+
+    // Overlays drawn over the rasters (in order) and offered the mouse and keys first (last added
+    // first). Borrowed: remove an overlay before destroying it.
+    void addOverlay(MapOverlay* overlay);
+    void removeOverlay(MapOverlay* overlay);
+    // The screen position of a map point, and back (logical pixels).
+    QPointF toScreen(terrain::MapPoint p) const { return viewport_.toScreen(p); }
+    terrain::MapPoint toMap(QPointF p) const { return viewport_.toMap(p); }
 
 public slots:
     void zoomIn();
@@ -95,6 +108,8 @@ private:
     MapViewport viewport_;
     bool fitted_ = true;  // follow resizes with a fit until the user zooms or pans
     std::optional<QPointF> dragFrom_;
+    std::vector<MapOverlay*> overlays_;
+    MapOverlay* mouseGrabber_ = nullptr;  // the overlay that took the last press
     FrameReport lastFrame_;
     QString lastProblem_;
     bool repaintQueued_ = false;

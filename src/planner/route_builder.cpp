@@ -39,6 +39,10 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
         return d;
     };
 
+    auto record = [&](const Decision& d) {
+        out.decisions.push_back(d);
+        if (opt.onDecision) opt.onDecision(out.route, out.decisions.back());
+    };
     // Asks one proposer once and adds what passes; returns how many segments it added.
     auto tryProposer = [&](Proposer& p, int step, int attempt, std::vector<std::string>& rejections, bool repairing) {
         if (out.requests >= opt.maxRequests) return -1;
@@ -58,7 +62,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
             // refused key, a replay that diverged): asking again would only repeat it.
             if (e.kind() == Error::Kind::Cancelled) throw;
             d.reason = std::string("the proposer failed: ") + e.what();
-            out.decisions.push_back(d);
+            record(d);
             out.proposerError = e.what();
             return -2;
         }
@@ -66,7 +70,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
         d.transcript = prop.transcript;
         if (prop.waypoints.empty()) {
             d.reason = "no waypoint proposed" + (prop.note.empty() ? std::string() : ": " + prop.note);
-            out.decisions.push_back(d);
+            record(d);
             rejections.push_back(d.reason);
             return 0;
         }
@@ -96,7 +100,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
         d.accepted = added > 0;
         if (d.accepted && d.reason.empty()) d.reason = warnings.empty() ? "passed the checker" : "accepted with " + warnings;
         else if (d.accepted) d.reason = std::to_string(added) + " accepted, then " + d.reason;
-        out.decisions.push_back(d);
+        record(d);
         return added;
     };
 

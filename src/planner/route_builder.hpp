@@ -8,6 +8,7 @@
 #include "planner/segment_checker.hpp"
 #include "terrain/progress.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct BuildOptions {
     int maxRequests = 5000;       // proposals asked for, all proposers together
     double timeBudgetS = 600.0;   // wall-clock time
     ProgressFn progress;          // fraction of the straight-line distance covered
+    // After every decision, with the route as it stands (proposed segments appear as they arrive);
+    // called on the loop's thread.
+    std::function<void(const Route& route, const Decision& decision)> onDecision;
     std::stop_token stop;         // throws Error (Cancelled)
 };
 

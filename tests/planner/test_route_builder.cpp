@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace traverse;
@@ -119,9 +120,21 @@ TEST_CASE("the built-in proposer repairs the stretch and the route reaches the g
     BuildRequest req;
     req.start = {30, 100, 90};
     req.goal = {170, 100};
-    const BuildResult r = buildRoute(maps, rover, checker, req, liner, &builtin);
+    // The route as it grows, one call per decision (what a window shows while the loop runs).
+    std::vector<std::size_t> sizes;
+    std::size_t accepted = 0;
+    BuildOptions opt;
+    opt.onDecision = [&](const Route& route, const Decision& d) {
+        sizes.push_back(route.segments.size());
+        accepted += d.accepted;
+    };
+    const BuildResult r = buildRoute(maps, rover, checker, req, liner, &builtin, opt);
     CHECK(r.reachedGoal);
     CHECK(r.outcome == "goal reached");
+    REQUIRE(sizes.size() == r.decisions.size());
+    CHECK(std::is_sorted(sizes.begin(), sizes.end()));
+    CHECK(sizes.back() == r.route.segments.size());
+    CHECK(accepted > 0);
     bool repaired = false;
     for (const auto& s : r.route.segments) repaired = repaired || s.provenance.repaired;
     CHECK(repaired);
