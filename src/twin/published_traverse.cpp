@@ -277,8 +277,10 @@ std::string driveLogToGeoJson(const DriveLog& log, const std::string& mapCrs, do
             throw Error(Error::Kind::Georeference, name + ": E " + std::to_string(track[i].e) + " N " +
                                                        std::to_string(track[i].n) +
                                                        " cannot be transformed to longitude/latitude");
-        coords.push_back({round9(ll[i]->lonDeg), round9(ll[i]->latDeg)});
+        const nlohmann::ordered_json c = {round9(ll[i]->lonDeg), round9(ll[i]->latDeg)};
+        if (coords.empty() || coords.back() != c) coords.push_back(c);  // turns in place add nothing
     }
+    if (coords.size() == 1) coords.push_back(coords.front());  // a LineString needs two positions
     auto props = [&](const char* kind) {
         nlohmann::ordered_json p;
         p["sol"] = log.info.sol ? nlohmann::ordered_json(*log.info.sol) : nlohmann::ordered_json(nullptr);
@@ -291,11 +293,15 @@ std::string driveLogToGeoJson(const DriveLog& log, const std::string& mapCrs, do
     nlohmann::ordered_json line = {{"type", "Feature"}, {"properties", props("track")},
                                    {"geometry", {{"type", "LineString"}, {"coordinates", coords}}}};
     line["properties"]["length_m"] = std::round(polylineLength(log.track()) * 1000.0) / 1000.0;
-    line["properties"]["duration_s"] = thin.timeS(thin.size() - 1) - thin.timeS(0);
+    line["properties"]["duration_s"] = std::round((thin.timeS(thin.size() - 1) - thin.timeS(0)) * 1000.0) / 1000.0;
     nlohmann::ordered_json end = {{"type", "Feature"}, {"properties", props("end")},
                                   {"geometry", {{"type", "Point"}, {"coordinates", coords.back()}}}};
-    nlohmann::ordered_json fc = {{"type", "FeatureCollection"}, {"name", name}, {"features", {line, end}}};
-    return fc.dump(1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    // One feature a line: compact, yet a diff or a person can still follow it.
+    const auto compact = [](const nlohmann::ordered_json& j) {
+        return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    };
+    return "{\"type\": \"FeatureCollection\", \"name\": " + compact(nlohmann::ordered_json(name)) +
+           ", \"features\": [\n" + compact(line) + ",\n" + compact(end) + "\n]}\n";
 }
 
 }  // namespace traverse::twin
