@@ -5,6 +5,7 @@
 #include "terrain/error.hpp"
 #include "terrain/raster.hpp"
 #include "terrain/site.hpp"
+#include "twin/drive_log.hpp"
 #include "twin/monte_carlo.hpp"
 #include "twin/rover_config.hpp"
 #include "twin/sequence.hpp"
@@ -24,8 +25,9 @@ constexpr const char* kSimulateUsage =
     "\n"
     "Executes a drive sequence (text or JSON, docs/commands.md) in the digital twin over the DTM:\n"
     "suspension settling at every 5 cm step, slip, odometry, time and energy, flight rules.\n"
-    "Writes DIR/telemetry.csv (one line a step) and DIR/verdict.json, prints a summary, and exits\n"
-    "with status 3 when a flight rule is violated (0 when every rule holds).\n"
+    "Writes DIR/telemetry.csv (one line a step), DIR/drive_log.csv (the same as a drive log, with\n"
+    "the events, for 'traverse replay') and DIR/verdict.json, prints a summary, and exits with\n"
+    "status 3 when a flight rule is violated (0 when every rule holds).\n"
     "\n"
     "options:\n"
     "  --dtm FILE            the DTM (any raster GDAL reads, georeferenced)\n"
@@ -97,6 +99,12 @@ int runSimulate(int argc, char** argv) {
 
     const std::filesystem::path out(outDir);
     r.telemetry.writeCsv(out / "telemetry.csv");
+    twin::DriveLogInfo logInfo;
+    logInfo.source = "traverse simulate";
+    logInfo.mapCrs = dtm.info().crsWkt;
+    logInfo.crsNote = "the map frame of the DTM";
+    logInfo.dtm = std::filesystem::path(dtmPath).filename().string();
+    twin::writeDriveLog(twin::driveLogFromSimulation(r, seq, logInfo), out / "drive_log.csv");
     traverse::writeFileAtomically(out / "verdict.json", twin::simulationReportJson(seq, r, dispersion ? &*dispersion : nullptr));
 
     std::printf("sequence %s: %zu commands, %s\n", seq.header.name.c_str(), seq.commands.size(),
@@ -119,7 +127,8 @@ int runSimulate(int argc, char** argv) {
         std::printf("    %s: command %d at E %.2f N %.2f (t %.0f s), worst %.3f vs limit %.3f, %lld steps\n",
                     std::string(twin::ruleName(v.rule)).c_str(), v.commandIndex, v.e, v.n, v.timeS, v.value, v.limit,
                     static_cast<long long>(v.steps));
-    std::printf("wrote %s and %s\n", (out / "telemetry.csv").c_str(), (out / "verdict.json").c_str());
+    std::printf("wrote %s, %s and %s\n", (out / "telemetry.csv").c_str(), (out / "drive_log.csv").c_str(),
+                (out / "verdict.json").c_str());
     return r.verdict.pass ? 0 : 3;
 }
 

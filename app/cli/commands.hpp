@@ -9,5 +9,7 @@ int runSimulate(int argc, char** argv); // traverse simulate --dtm F --sequence 
 int runPlan(int argc, char** argv);     // traverse plan --dtm F --start E,N --goal E,N --out PLAN.json
 int runValidate(int argc, char** argv); // traverse validate PLAN.json
 int runExport(int argc, char** argv);   // traverse export PLAN.json --out DIR
+int runReplay(int argc, char** argv);   // traverse replay LOG [--plan PLAN.json] --summary
+int runScore(int argc, char** argv);    // traverse score SCENARIO.json PLAN.json
 
 }  // namespace traverse::cli

@@ -29,6 +29,11 @@ constexpr const char* kUsage =
     "  validate PLAN.json               check the route and drive it in the twin; store the report\n"
     "  export PLAN.json --out DIR       write a validated route for uplink: SeqJSON sequence, listing,\n"
     "                                   GeoJSON and KML, checksums (refused unless validated)\n"
+    "  replay LOG [--plan PLAN.json] --summary\n"
+    "                                   play back a drive log: distance, duration, max tilt, min\n"
+    "                                   clearance, slip, deviation from the plan; states over time\n"
+    "  score SCENARIO.json PLAN.json    score a trainee's plan against the actual traverse and the\n"
+    "                                   built-in proposer's route\n"
     "\n"
     "Run 'traverse COMMAND --help' for a command's options.\n";
 
@@ -47,6 +52,8 @@ int main(int argc, char** argv) {
         if (cmd == "plan") return traverse::cli::runPlan(argc, argv);
         if (cmd == "validate") return traverse::cli::runValidate(argc, argv);
         if (cmd == "export") return traverse::cli::runExport(argc, argv);
+        if (cmd == "replay") return traverse::cli::runReplay(argc, argv);
+        if (cmd == "score") return traverse::cli::runScore(argc, argv);
         std::fprintf(stderr, "traverse: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const traverse::cli::UsageError& e) {
