@@ -436,7 +436,7 @@ ScoreCard scoreScenario(const Scenario& s, const Plan& plan, const std::string& 
         const auto pts = simplify(actual.path, kSimplifyToleranceM);
         if (pts.size() >= 2) {
             card.actual = simulated("actual", routeAlong(pts, s.start.headingDeg, kDefaultMaxSegmentM, "actual"), c, true);
-            card.actual.note = "published traverse; time, energy and attitude by the twin";
+            card.actual.source = "published traverse";
         } else {
             card.actual.label = "actual";
             card.actual.note = "the actual traverse does not move";
@@ -504,7 +504,9 @@ std::string scoreCardTable(const ScoreCard& card) {
             out += " " + m->note + "\n";
             continue;
         }
-        out += m->source == "drive log" ? " as logged" : " driven by the twin";
+        out += m->source == "drive log"            ? " as logged"
+               : m->source == "published traverse" ? " the published path; time, energy and attitude from the twin"
+                                                   : " driven by the twin";
         if (!m->note.empty()) out += " (" + m->note + ")";
         out += m->penalties.empty() ? "; no deductions\n" : "; deductions:\n";
         for (const auto& p : m->penalties) {

@@ -42,7 +42,8 @@ struct RouteMetrics {
     std::string label;           // "plan", "built-in", "actual"
     bool available = false;      // false when there is no such route (e.g. the built-in proposer failed)
     std::string note;            // why not available, or what the values come from
-    std::string source;          // "twin" or "drive log"
+    std::string source;          // "twin", "drive log", or "published traverse" (the path as published;
+                                 // time, energy and attitude from the twin driving it)
     std::vector<terrain::MapPoint> path;
 
     double lengthM = 0.0;

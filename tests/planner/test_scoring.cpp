@@ -104,7 +104,7 @@ TEST_CASE("scoring is deterministic and ranks much longer and hazard-grazing pla
     CHECK(j["format"] == "traverse-score");
     CHECK(j["routes"]["plan"]["score"].get<double>() == longCard.plan.score);
     CHECK(j["routes"]["builtin"]["arrives"] == true);
-    CHECK(j["routes"]["actual"]["source"] == "twin");
+    CHECK(j["routes"]["actual"]["source"] == "published traverse");
     CHECK(j["scenario"]["difficulty"] == "medium");
     const std::string table = scoreCardTable(longCard);
     CHECK(table.find("score (of 100)") != std::string::npos);
