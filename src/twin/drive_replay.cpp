@@ -93,7 +93,8 @@ ReplayState interpolate(const DriveLog& log, const Columns& c, std::size_t i, do
     st.yawDeg = angle(c.yaw);
     st.tiltDeg = (std::isnan(st.rollDeg) || std::isnan(st.pitchDeg)) ? kNaN : tiltOf(st.rollDeg, st.pitchDeg);
     for (std::size_t k = 0; k < 4; ++k) st.suspensionDeg[k] = v(c.suspension[k]);
-    st.commandIndex = int(s.at(i, c.cmd));
+    const double command = s.at(i, c.cmd);  // whole and in range in any validated log; guard the rest
+    st.commandIndex = command >= 0.0 && command <= 2147483647.0 ? int(command) : -1;
     st.clearanceM = c.clearance ? v(*c.clearance) : kNaN;
     st.slip = c.slip ? v(*c.slip) : kNaN;
     st.energyWh = c.energy ? v(*c.energy) : kNaN;

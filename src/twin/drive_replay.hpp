@@ -43,7 +43,7 @@ struct ReplayState {
     double rollDeg = 0.0, pitchDeg = 0.0, yawDeg = 0.0;
     double tiltDeg = 0.0;        // of the body from the roll and pitch: atan(sqrt(tan²roll + tan²pitch))
     std::array<double, 4> suspensionDeg{};  // rocker left, rocker right, bogie left, bogie right
-    int commandIndex = 0;        // of the sample at or before timeS (commands do not blend)
+    int commandIndex = 0;        // of the sample at or before timeS (commands do not blend); -1 if unusable
     // NaN when the log lacks the channel or the samples around do not report it.
     double clearanceM = 0.0, slip = 0.0, energyWh = 0.0;
 };
