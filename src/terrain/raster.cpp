@@ -86,6 +86,34 @@ Raster Raster::adopt(void* gdalDataset, const std::filesystem::path& displayPath
     return r;
 }
 
+Raster::ReopenSpec Raster::reopenSpec() const {
+    auto ds = static_cast<GDALDatasetH>(ds_);
+    const char* description = GDALGetDescription(ds);
+    const bool inMemory = info_.driver == "VRT" && (!description || !*description);
+    ReopenSpec spec{info_.path, {}};
+    if (!inMemory) return spec;
+    detail::GdalErrorScope scope;
+    char** xml = GDALGetMetadata(ds, "xml:VRT");
+    if (!xml || !xml[0])
+        throw Error(Error::Kind::Format, info_.path.string() + ": the resampled view has no definition to reopen (" +
+                                             detail::GdalErrorScope::lastMessage("no xml:VRT") + ")");
+    spec.vrtXml = xml[0];
+    return spec;
+}
+
+Raster Raster::reopen(const ReopenSpec& spec) {
+    if (spec.vrtXml.empty()) return open(spec.path);
+    detail::ensureGdalRegistered();
+    detail::GdalErrorScope scope;
+    GDALDatasetH copy = GDALOpenEx(spec.vrtXml.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+    if (!copy)
+        throw Error(Error::Kind::Format, spec.path.string() + ": cannot open the resampled view again (" +
+                                             detail::GdalErrorScope::lastMessage("unreadable definition") + ")");
+    return adopt(copy, spec.path);
+}
+
+Raster Raster::reopen() const { return reopen(reopenSpec()); }
+
 Raster::Raster(Raster&& o) noexcept : ds_(o.ds_), info_(std::move(o.info_)) { o.ds_ = nullptr; }
 Raster& Raster::operator=(Raster&& o) noexcept {
     if (this != &o) {

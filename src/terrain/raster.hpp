@@ -47,6 +47,22 @@ public:
     Raster& operator=(Raster&&) noexcept;
     ~Raster();
 
+    // An independent handle on the same data, for another thread (a GDAL handle must not be used by
+    // two threads at once): the file opened again, or for a virtual raster built in memory (an
+    // orthoimage resampled into the DTM's frame) its definition instantiated again, with the same
+    // size, levels and georeferencing. Call it on the thread that uses this handle. Throws as open().
+    Raster reopen() const;
+    // The same in two steps, for a handle to be used by another thread: what to open, taken on the
+    // thread that uses this handle, then opened on the thread that will use the new one. GDAL may
+    // open a virtual raster's sources in its per-thread shared mode; opened where it is used, the new
+    // handle stays independent whatever GDAL shares.
+    struct ReopenSpec {
+        std::filesystem::path path;  // the file, or the display path of a virtual raster
+        std::string vrtXml;          // non-empty: the definition of a virtual raster built in memory
+    };
+    ReopenSpec reopenSpec() const;
+    static Raster reopen(const ReopenSpec& spec);
+
     const RasterInfo& info() const { return info_; }
     const std::filesystem::path& path() const { return info_.path; }
 
