@@ -1,21 +1,34 @@
 #pragma once
-// The map: the site's orthoimage (or a hillshade of its DTM when it has none), north up, with a
-// scale bar and a north arrow. Where the orthoimage has no overview for the scale (a large file
-// without overviews seen from afar), the DTM hillshade stands in until the user zooms in. Wheel zooms about the cursor, a drag pans, +/- and the arrow keys do
-// the same from the keyboard, a double-click or F fits the site.
+// The map: the site's rasters as layers, north up, with a scale bar and a north arrow. Layers, bottom
+// to top: orthoimage, DTM hillshade, slope, roughness, step height, traversal cost, hazard mask; each
+// can be shown or hidden and has an opacity (LayerPanel is their control). Where the orthoimage has no
+// overview for the scale (a large file without overviews seen from afar), the DTM hillshade stands
+// in until the user zooms in, and the view can offer to build overviews. Wheel zooms about the
+// cursor, a drag pans, +/- and the arrow keys do the same from the keyboard, a double-click or F
+// fits the site.
+//
+// Tiles are rendered by a TileLoader's worker threads; a paint only draws what is ready (coarser
+// cached tiles stand in for the rest) and repaints as tiles arrive.
 //
 // A plain QWidget that paints its own tiles rather than a QGraphicsView: the content is a
 // multi-resolution raster whose tiles depend on the scale, which a scene of fixed items does not
 // model, and everything drawn later (routes, hazards, the rover) is placed in the map frame through
 // one MapViewport, shared with tests and with future views.
+#include "studio/layer_style.hpp"
 #include "studio/map_viewport.hpp"
 #include "studio/tile_layer.hpp"
+#include "studio/tile_loader.hpp"
 
 #include "terrain/geometry.hpp"
+#include "terrain/hazard_maps.hpp"
 
 #include <QWidget>
 
+#include <array>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 #include <optional>
 #include <utility>
@@ -47,11 +60,42 @@ public:
     terrain::MapExtent visibleExtent() const { return viewport_.visibleExtent(); }
     double metresPerPixel() const { return viewport_.metresPerPixel(); }
     const MapViewport& viewport() const { return viewport_; }
-    // The imagery layer (nullptr without a site), the layer the last paint drew (the imagery or its
-    // stand-in) and what that paint did.
-    const TileLayer* imagery() const { return imagery_.get(); }
+    // The imagery layer (the orthoimage, or the hillshade for a site without one; nullptr without a
+    // site), the base layer the last paint drew (the imagery or its stand-in) and what that paint did
+    // for it.
+    const TileLayer* imagery() const;
     const TileLayer* lastLayer() const { return lastLayer_; }
     const FrameReport& lastFrame() const { return lastFrame_; }
+
+    // Layers. A layer the site cannot have (the orthoimage of a site without one) is null and stays
+    // hidden. Opacity is 0..1.
+    const TileLayer* layer(MapLayer which) const { return layers_[std::size_t(which)].get(); }
+    bool hasLayer(MapLayer which) const { return layer(which) != nullptr; }
+    void setLayerVisible(MapLayer which, bool visible);
+    bool layerVisible(MapLayer which) const { return visible_[std::size_t(which)] && hasLayer(which); }
+    void setLayerOpacity(MapLayer which, double opacity);
+    double layerOpacity(MapLayer which) const { return opacity_[std::size_t(which)]; }
+    const terrain::HazardParams& hazardParams() const { return hazardParams_; }
+    // The rover's limits and sizes the hazard layers use (default: terrain::HazardParams{}); their
+    // tiles are computed again. Throws traverse::Error (InvalidArgument) for parameters the hazard
+    // maps refuse; the view is then unchanged.
+    void setHazardParams(const terrain::HazardParams& params);
+
+    // Tiles still being rendered for the current view (all visible layers).
+    bool tilesLoading() const { return pendingTiles_ > 0; }
+    int tilesPending() const { return pendingTiles_; }
+    // Paints and lets tiles arrive until the view has them all, at most `timeoutMs`. For tests,
+    // screenshots and benchmarks; returns whether the view is complete.
+    bool waitForTiles(int timeoutMs = 20000);
+    const TileLoader* loader() const { return loader_.get(); }
+
+    // Offered the files of a newly shown site that have no overviews and are too large to show whole
+    // without them; returns true when it built them (the view then reopens the site to use them).
+    // None by default (tests, headless runs); the program installs a dialog (promptToBuildOverviews).
+    using OverviewPrompt = std::function<bool(const std::vector<std::filesystem::path>& files)>;
+    void setOverviewPrompt(OverviewPrompt prompt) { overviewPrompt_ = std::move(prompt); }
+    // The files of the shown site that lack overviews and would need them to be seen whole.
+    std::vector<std::filesystem::path> filesWithoutOverviews() const;
 
     // The colour around the site and where the imagery has no data.
     static QColor backgroundColor() { return {46, 48, 52}; }
@@ -79,6 +123,8 @@ signals:
     void viewChanged();
     // A tile could not be read; the message names the file.
     void renderProblem(const QString& message);
+    // A layer was shown, hidden or changed opacity, or the set of layers changed (a new site).
+    void layersChanged();
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -100,10 +146,28 @@ private:
     void changed();
     void drawPlaceholder(QPainter& painter, const QString& text);
 
+    // Builds the layers over `rendered` (the site, or the same files reopened once overviews were
+    // built); throws traverse::Error.
+    void buildLayers(std::shared_ptr<const terrain::Site> rendered);
+    // Moves the tiles the workers finished into the layers' caches (UI thread; each paint starts
+    // with it, so that a repeated grab() also sees them arrive).
+    void drainInbox();
+    void offerOverviews();
+
     std::shared_ptr<const terrain::Site> site_;
-    // The layers read from *site_: declared after it, destroyed before it.
-    std::unique_ptr<TileLayer> imagery_;
-    std::unique_ptr<TileLayer> standIn_;  // the DTM hillshade when imagery_ is the orthoimage
+    std::shared_ptr<const terrain::Site> rendered_;  // what the layers read: site_ or a reopening of it
+    // The layers read from *rendered_: declared after it, destroyed before it.
+    std::array<std::unique_ptr<TileLayer>, kMapLayerCount> layers_;
+    std::array<bool, kMapLayerCount> visible_{};
+    std::array<double, kMapLayerCount> opacity_{};
+    terrain::HazardParams hazardParams_;
+    std::mutex inboxMutex_;
+    std::vector<TileLoader::Result> inbox_;  // finished by the workers, not yet in the caches
+    std::unique_ptr<TileLoader> loader_;
+    bool asyncTiles_ = false;  // the loader holds handles on the site's rasters
+    std::uint64_t generation_ = 0;
+    int pendingTiles_ = 0;
+    OverviewPrompt overviewPrompt_;
     const TileLayer* lastLayer_ = nullptr;
     MapViewport viewport_;
     bool fitted_ = true;  // follow resizes with a fit until the user zooms or pans

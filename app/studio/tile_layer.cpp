@@ -4,7 +4,9 @@
 
 #include <QPainter>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace traverse::studio {
 
@@ -20,10 +22,19 @@ QImage unreadableTile(int cols, int rows) {
     return img;
 }
 
+// How many coarser levels a missing tile looks up for a stand-in.
+constexpr int kStandInLevels = 4;
+
 }  // namespace
 
-TileLayer::TileLayer(std::unique_ptr<TileSource> source, std::int64_t cacheBytes)
+TileLayer::TileLayer(std::shared_ptr<const TileSource> source, std::int64_t cacheBytes)
     : source_(std::move(source)), cache_(cacheBytes) {}
+
+QImage TileLayer::unreadable(const TileKey& key) const {
+    const terrain::MapExtent ext = source_->tileExtent(key.level, key.tx, key.ty);
+    const double px = source_->levels()[std::size_t(key.level)].pixelSize;
+    return unreadableTile(int(std::lround(ext.width() / px)), int(std::lround(ext.height() / px)));
+}
 
 QImage TileLayer::render(int level, int tx, int ty, FrameReport& report) {
     try {
@@ -34,10 +45,18 @@ QImage TileLayer::render(int level, int tx, int ty, FrameReport& report) {
         return img;
     } catch (const Error& e) {
         if (report.error.isEmpty()) report.error = QString::fromStdString(e.what());
-        const terrain::MapExtent ext = source_->tileExtent(level, tx, ty);
-        const double px = source_->levels()[std::size_t(level)].pixelSize;
-        return unreadableTile(int(std::lround(ext.width() / px)), int(std::lround(ext.height() / px)));
+        return unreadable({level, tx, ty});
     }
+}
+
+void TileLayer::insert(const TileKey& key, QImage image, std::int64_t pixelsRead, const QString& error) {
+    if (!error.isEmpty() || image.isNull()) {
+        cache_.insert(key, unreadable(key));
+        return;
+    }
+    ++stats_.tilesRendered;
+    stats_.pixelsRead += pixelsRead;
+    cache_.insert(key, std::move(image));
 }
 
 std::int64_t TileLayer::readCost(const MapViewport& viewport, double dpr) const {
@@ -50,23 +69,35 @@ std::int64_t TileLayer::readCost(const MapViewport& viewport, double dpr) const 
     return missing * source_->tileReadCost(level);
 }
 
+QRectF TileLayer::screenRect(const MapViewport& viewport, double dpr, int level, int tx, int ty) const {
+    // Edges snapped to device pixels, so that neighbouring tiles meet without a seam.
+    auto snap = [dpr](double v) { return std::round(v * dpr) / dpr; };
+    const terrain::MapExtent e = source_->tileExtent(level, tx, ty);
+    const QPointF a = viewport.toScreen({e.minE, e.maxN});
+    const QPointF b = viewport.toScreen({e.maxE, e.minN});
+    return QRectF(QPointF(snap(a.x()), snap(a.y())), QPointF(snap(b.x()), snap(b.y())));
+}
+
 FrameReport TileLayer::draw(QPainter& painter, const MapViewport& viewport, double dpr) {
     FrameReport report;
     const double mppDevice = viewport.metresPerPixel() / dpr;
     report.level = source_->levelFor(mppDevice);
     const int level = report.level;
+    if (!source_->renderable(level)) {
+        report.unrenderable = true;
+        return report;
+    }
     const TileSource::TileRange range = source_->tilesIn(level, viewport.visibleExtent());
     if (range.empty()) return report;
 
     const std::int64_t cost = source_->tileReadCost(level);
-    report.unaffordable = readCost(viewport, dpr) > kFrameReadLimit;
+    report.unaffordable = source_->readLimited() && readCost(viewport, dpr) > kFrameReadLimit;
 
     // Downsampled tiles are smoothed; magnified ones show their pixels as squares, as an analyst
     // expects when inspecting rocks at full resolution.
     painter.save();
     painter.setRenderHint(QPainter::SmoothPixmapTransform,
                           source_->levels()[std::size_t(level)].pixelSize < mppDevice);
-    auto snap = [dpr](double v) { return std::round(v * dpr) / dpr; };
     std::int64_t spent = 0;
     for (int ty = range.y0; ty < range.y1; ++ty) {
         for (int tx = range.x0; tx < range.x1; ++tx) {
@@ -83,16 +114,82 @@ FrameReport TileLayer::draw(QPainter& painter, const MapViewport& viewport, doub
                 cache_.insert(key, render(level, tx, ty, report));
                 img = cache_.find(key);
             }
-            // Edges snapped to device pixels, so that neighbouring tiles meet without a seam.
-            const terrain::MapExtent e = source_->tileExtent(level, tx, ty);
-            const QPointF a = viewport.toScreen({e.minE, e.maxN});
-            const QPointF b = viewport.toScreen({e.maxE, e.minN});
-            const QRectF target(QPointF(snap(a.x()), snap(a.y())), QPointF(snap(b.x()), snap(b.y())));
-            painter.drawImage(target, *img, QRectF(img->rect()));
+            painter.drawImage(screenRect(viewport, dpr, level, tx, ty), *img, QRectF(img->rect()));
             ++report.tilesDrawn;
         }
     }
     painter.restore();
+    return report;
+}
+
+bool TileLayer::drawStandIn(QPainter& painter, const MapViewport& viewport, double dpr, int level, int tx, int ty) {
+    const QRectF target = screenRect(viewport, dpr, level, tx, ty);
+    const terrain::MapExtent e = source_->tileExtent(level, tx, ty);
+    // Shrunk a little so that a tile edge on a coarser tile's edge does not pull in its neighbour.
+    const double inset = 1e-6 * std::max(e.width(), e.height());
+    const terrain::MapExtent inner{e.minE + inset, e.minN + inset, e.maxE - inset, e.maxN - inset};
+    const int top = std::min(int(source_->levels().size()) - 1, level + kStandInLevels);
+    // Coarser levels first (zooming in, panning), then the next finer one (zooming out).
+    std::vector<int> candidates;
+    for (int up = level + 1; up <= top && source_->renderable(up); ++up) candidates.push_back(up);
+    if (level > 0) candidates.push_back(level - 1);
+    for (const int up : candidates) {
+        const TileSource::TileRange r = source_->tilesIn(up, inner);
+        bool all = !r.empty() && (r.x1 - r.x0) * (r.y1 - r.y0) <= 9;
+        for (int y = r.y0; all && y < r.y1; ++y)
+            for (int x = r.x0; all && x < r.x1; ++x) all = cache_.contains({up, x, y});
+        if (!all) continue;
+        painter.save();
+        painter.setClipRect(target, Qt::IntersectClip);
+        painter.setRenderHint(QPainter::SmoothPixmapTransform, true);
+        for (int y = r.y0; y < r.y1; ++y)
+            for (int x = r.x0; x < r.x1; ++x) {
+                const QImage* img = cache_.find({up, x, y});
+                painter.drawImage(screenRect(viewport, dpr, up, x, y), *img, QRectF(img->rect()));
+            }
+        painter.restore();
+        return true;
+    }
+    return false;
+}
+
+FrameReport TileLayer::drawCached(QPainter& painter, const MapViewport& viewport, double dpr,
+                                  std::vector<TileKey>& missing) {
+    FrameReport report;
+    const double mppDevice = viewport.metresPerPixel() / dpr;
+    report.level = source_->levelFor(mppDevice);
+    const int level = report.level;
+    if (!source_->renderable(level)) {
+        report.unrenderable = true;
+        return report;
+    }
+    const TileSource::TileRange range = source_->tilesIn(level, viewport.visibleExtent());
+    if (range.empty()) return report;
+    report.unaffordable = source_->readLimited() && readCost(viewport, dpr) > kFrameReadLimit;
+
+    painter.save();
+    painter.setRenderHint(QPainter::SmoothPixmapTransform,
+                          source_->levels()[std::size_t(level)].pixelSize < mppDevice);
+    const QPointF centre(viewport.size().width() / 2.0, viewport.size().height() / 2.0);
+    std::vector<std::pair<double, TileKey>> wanted;
+    for (int ty = range.y0; ty < range.y1; ++ty) {
+        for (int tx = range.x0; tx < range.x1; ++tx) {
+            const TileKey key{level, tx, ty};
+            if (const QImage* img = cache_.find(key)) {
+                painter.drawImage(screenRect(viewport, dpr, level, tx, ty), *img, QRectF(img->rect()));
+                ++report.tilesDrawn;
+                continue;
+            }
+            drawStandIn(painter, viewport, dpr, level, tx, ty);
+            if (report.unaffordable) continue;
+            ++report.tilesPending;
+            const QPointF d = screenRect(viewport, dpr, level, tx, ty).center() - centre;
+            wanted.emplace_back(d.x() * d.x() + d.y() * d.y(), key);
+        }
+    }
+    painter.restore();
+    std::stable_sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& w : wanted) missing.push_back(w.second);
     return report;
 }
 

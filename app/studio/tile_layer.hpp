@@ -1,7 +1,8 @@
 #pragma once
 // A raster layer of the map: draws the tiles of a TileSource that a viewport shows, at the pyramid
-// level matching the scale, from a bounded cache. Rendering is synchronous on the calling (UI)
-// thread, with a budget of file pixels per frame so that one paint never stalls for long.
+// level matching the scale, from a bounded cache. Two ways to fill the cache: draw() renders missing
+// tiles on the calling thread (bounded by a read budget per frame; tests and tools), drawCached()
+// only lists them for a TileLoader and stands in for them with coarser cached tiles (the map view).
 #include "studio/map_viewport.hpp"
 #include "studio/tile_cache.hpp"
 #include "studio/tile_source.hpp"
@@ -10,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 class QPainter;
 
@@ -19,8 +21,9 @@ struct FrameReport {
     int level = 0;            // pyramid level drawn (index into TileSource::levels())
     int tilesDrawn = 0;
     int tilesRendered = 0;    // of which read from the file in this frame
-    int tilesPending = 0;     // left for the next frame (read budget spent)
+    int tilesPending = 0;     // left for the next frame (read budget spent), or being loaded
     bool unaffordable = false;  // the frame would read too much (a file without overviews): not read
+    bool unrenderable = false;  // the source does not draw at this scale (hazards zoomed out)
     QString error;            // the first read error of the frame, if any
 };
 
@@ -37,24 +40,39 @@ public:
     // the map falls back to another layer or asks the user to zoom in.
     static constexpr std::int64_t kFrameReadLimit = 64LL << 20;
 
-    explicit TileLayer(std::unique_ptr<TileSource> source, std::int64_t cacheBytes = 192LL << 20);
+    explicit TileLayer(std::shared_ptr<const TileSource> source, std::int64_t cacheBytes = 192LL << 20);
 
-    // Draws what `viewport` shows. devicePixelRatio converts logical to device pixels.
+    // Draws what `viewport` shows, rendering missing tiles on this thread within the read budget.
+    // devicePixelRatio converts logical to device pixels.
     FrameReport draw(QPainter& painter, const MapViewport& viewport, double devicePixelRatio);
+    // Draws the cached tiles `viewport` shows and appends the missing ones to `missing`, nearest the
+    // centre first; where a tile is missing, cached tiles of a coarser level (up to four up) or of the
+    // next finer one stand in. Never reads the file.
+    FrameReport drawCached(QPainter& painter, const MapViewport& viewport, double devicePixelRatio,
+                           std::vector<TileKey>& missing);
+    // A tile rendered elsewhere (a worker); `error` non-empty: the read failed, a hatched tile shows it.
+    void insert(const TileKey& key, QImage image, std::int64_t pixelsRead, const QString& error = {});
+
     // File pixels that drawing `viewport` would still read (tiles not in the cache).
     std::int64_t readCost(const MapViewport& viewport, double devicePixelRatio) const;
     bool affordable(const MapViewport& viewport, double devicePixelRatio) const {
-        return readCost(viewport, devicePixelRatio) <= kFrameReadLimit;
+        return !source_->readLimited() || readCost(viewport, devicePixelRatio) <= kFrameReadLimit;
     }
 
     const TileSource& source() const { return *source_; }
+    const std::shared_ptr<const TileSource>& sharedSource() const { return source_; }
     const LayerStats& stats() const { return stats_; }
     const TileCache& cache() const { return cache_; }
 
 private:
     QImage render(int level, int tx, int ty, FrameReport& report);
+    QImage unreadable(const TileKey& key) const;
+    QRectF screenRect(const MapViewport& viewport, double dpr, int level, int tx, int ty) const;
+    // Draws cached tiles of a coarser level (or of the next finer one) over a missing tile of
+    // `level`; true if any was found.
+    bool drawStandIn(QPainter& painter, const MapViewport& viewport, double dpr, int level, int tx, int ty);
 
-    std::unique_ptr<TileSource> source_;
+    std::shared_ptr<const TileSource> source_;
     TileCache cache_;
     LayerStats stats_;
 };

@@ -18,10 +18,9 @@ constexpr int kStretchSampleSide = 1024;
 
 int ceilDiv(int a, int b) { return (a + b - 1) / b; }
 
-// Reads outCols x outRows cells of a level, each the mean of a `d` x `d` block of the file's pixels
-// starting at (col0, row0), plus `border` cells on every side. Cells outside the raster or with no
-// valid pixel are NaN.
-terrain::Grid<float> readDecimated(const terrain::Raster& raster, int level, int band, int col0, int row0,
+}  // namespace
+
+terrain::Grid<float> TileSource::readDecimated(const terrain::Raster& raster, int level, int band, int col0, int row0,
                                    int outCols, int outRows, int d, int border) {
     const int w = outCols + 2 * border, h = outRows + 2 * border;
     terrain::Grid<float> out(w, h, std::numeric_limits<float>::quiet_NaN());
@@ -57,6 +56,8 @@ terrain::Grid<float> readDecimated(const terrain::Raster& raster, int level, int
         if (count[i]) out.values[i] = float(sum[i] / count[i]);
     return out;
 }
+
+namespace {
 
 // The value at a share q (0..1) of the sorted values; `v` is reordered.
 double percentile(std::vector<float>& v, double q) {
@@ -165,7 +166,7 @@ ImageryTileSource::ImageryTileSource(const terrain::Raster& image) : TileSource(
     }
 }
 
-QImage ImageryTileSource::renderTile(int level, int tx, int ty) const {
+QImage ImageryTileSource::renderFrom(const terrain::Raster& from, int level, int tx, int ty) const {
     const TileWindow t = tileWindow(level, tx, ty);
     const auto& info = raster_.info();
     const std::size_t n = std::size_t(t.outCols) * std::size_t(t.outRows);
@@ -188,8 +189,8 @@ QImage ImageryTileSource::renderTile(int level, int tx, int ty) const {
             // At a file level, read it as is; beyond the coarsest, let GDAL average (it picks the
             // coarsest overview for the full-resolution window).
             terrain::Grid<std::uint8_t> g =
-                t.decimation == 1 ? raster_.readWindowBytes(t.window, t.rasterLevel, b + 1)
-                                  : raster_.readResampledBytes(full, t.outCols, t.outRows, b + 1);
+                t.decimation == 1 ? from.readWindowBytes(t.window, t.rasterLevel, b + 1)
+                                  : from.readResampledBytes(full, t.outCols, t.outRows, b + 1);
             band[std::size_t(b)] = std::move(g.values);
         }
         if (byteNoData) {
@@ -202,7 +203,7 @@ QImage ImageryTileSource::renderTile(int level, int tx, int ty) const {
         }
     } else {
         for (int b = 0; b < bandCount_; ++b) {
-            const terrain::Grid<float> g = readDecimated(raster_, t.rasterLevel, b + 1, t.window.col0,
+            const terrain::Grid<float> g = readDecimated(from, t.rasterLevel, b + 1, t.window.col0,
                                                          t.window.row0, t.outCols, t.outRows, t.decimation, 0);
             const Stretch& st = stretch_[std::size_t(b)];
             const double scale = 255.0 / (st.hi - st.lo);
@@ -241,10 +242,10 @@ QImage ImageryTileSource::renderTile(int level, int tx, int ty) const {
 
 HillshadeTileSource::HillshadeTileSource(const terrain::Raster& dtm) : TileSource(dtm) {}
 
-QImage HillshadeTileSource::renderTile(int level, int tx, int ty) const {
+QImage HillshadeTileSource::renderFrom(const terrain::Raster& from, int level, int tx, int ty) const {
     const TileWindow t = tileWindow(level, tx, ty);
     // One cell of border so that edge cells have neighbours from the next tile (no seams).
-    const terrain::Grid<float> z = readDecimated(raster_, t.rasterLevel, 1, t.window.col0, t.window.row0,
+    const terrain::Grid<float> z = readDecimated(from, t.rasterLevel, 1, t.window.col0, t.window.row0,
                                                  t.outCols, t.outRows, t.decimation, 1);
     const terrain::GeoTransform gt = raster_.levelGeoTransform(t.rasterLevel);
     const double px = gt.pixelWidth() * t.decimation, py = gt.pixelHeight() * t.decimation;

@@ -50,11 +50,21 @@ public:
     // The map extent a tile covers (exact edges of its pixels in the file, no rounding drift).
     terrain::MapExtent tileExtent(int level, int tx, int ty) const;
     // Pixels of the file one tile of `level` reads, at most (the budget's unit).
-    std::int64_t tileReadCost(int level) const;
+    virtual std::int64_t tileReadCost(int level) const;
+    // Whether tiles of `level` are drawn at all (a hazard layer is computed only when zoomed in far
+    // enough); the map asks the planner to zoom in otherwise.
+    virtual bool renderable(int) const { return true; }
+    // Whether a view whose tiles would read more than TileLayer::kFrameReadLimit is refused (a file
+    // without overviews seen whole); a source with its own bound per tile (hazards) says no.
+    virtual bool readLimited() const { return true; }
 
     // Renders one tile as a premultiplied ARGB image, transparent where the raster has no data.
-    // Throws traverse::Error (Io) naming the file when the read fails.
-    virtual QImage renderTile(int level, int tx, int ty) const = 0;
+    // Throws traverse::Error (Io) naming the file when the read fails. Reads through raster().
+    QImage renderTile(int level, int tx, int ty) const { return renderFrom(raster_, level, tx, ty); }
+    // Same, reading through `from`: another handle on the same raster (Raster::reopen), so that
+    // worker threads render in parallel. A source is immutable once built: any thread may call this
+    // concurrently, each with its own handle.
+    virtual QImage renderFrom(const terrain::Raster& from, int level, int tx, int ty) const = 0;
     // What the layer shows, for a person ("orthoimage", "DTM hillshade").
     virtual QString name() const = 0;
     const terrain::Raster& raster() const { return raster_; }
@@ -71,6 +81,15 @@ protected:
     };
     TileWindow tileWindow(int level, int tx, int ty) const;
 
+public:
+    // Reads outCols x outRows cells of a level, each the mean of a `d` x `d` block of the file's
+    // pixels starting at (col0, row0), plus `border` cells on every side; NaN outside the raster and
+    // where no pixel is valid.
+    static terrain::Grid<float> readDecimated(const terrain::Raster& raster, int level, int band, int col0, int row0,
+                                              int outCols, int outRows, int d, int border);
+
+protected:
+
     const terrain::Raster& raster_;
 
 private:
@@ -83,7 +102,7 @@ class ImageryTileSource final : public TileSource {
 public:
     // Throws traverse::Error when the statistics for the stretch cannot be read.
     explicit ImageryTileSource(const terrain::Raster& image);
-    QImage renderTile(int level, int tx, int ty) const override;
+    QImage renderFrom(const terrain::Raster& from, int level, int tx, int ty) const override;
     QString name() const override { return QStringLiteral("orthoimage"); }
 
 private:
@@ -100,7 +119,7 @@ private:
 class HillshadeTileSource final : public TileSource {
 public:
     explicit HillshadeTileSource(const terrain::Raster& dtm);
-    QImage renderTile(int level, int tx, int ty) const override;
+    QImage renderFrom(const terrain::Raster& from, int level, int tx, int ty) const override;
     QString name() const override { return QStringLiteral("DTM hillshade"); }
 };
 

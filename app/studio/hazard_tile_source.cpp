@@ -1,0 +1,176 @@
+#include "studio/hazard_tile_source.hpp"
+
+#include "studio/tile_cache.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <list>
+#include <mutex>
+
+namespace traverse::studio {
+
+namespace {
+
+// Worst-cell values of one tile's pixels.
+struct Pooled {
+    int cols = 0, rows = 0;
+    std::vector<float> slope, roughness, step, cost;  // NaN where nothing valid
+    std::vector<std::uint8_t> hazard;                 // OR of the HazardBits
+    std::vector<std::uint8_t> unknown;                // any unknown cell
+};
+
+constexpr std::size_t kCachedTiles = 24;  // ~1.2 MB each at 256 x 256
+
+}  // namespace
+
+class HazardTileCache {
+public:
+    std::shared_ptr<const Pooled> find(const TileKey& k) {
+        std::lock_guard lock(mutex_);
+        for (auto it = entries_.begin(); it != entries_.end(); ++it)
+            if (it->first == k) {
+                entries_.splice(entries_.begin(), entries_, it);
+                return entries_.front().second;
+            }
+        return nullptr;
+    }
+    void insert(const TileKey& k, std::shared_ptr<const Pooled> p) {
+        std::lock_guard lock(mutex_);
+        entries_.emplace_front(k, std::move(p));
+        while (entries_.size() > kCachedTiles) entries_.pop_back();
+    }
+
+private:
+    std::mutex mutex_;
+    std::list<std::pair<TileKey, std::shared_ptr<const Pooled>>> entries_;
+};
+
+std::shared_ptr<HazardTileCache> HazardTileSource::makeCache() { return std::make_shared<HazardTileCache>(); }
+
+HazardTileSource::HazardTileSource(const terrain::Raster& dtm, MapLayer layer, const terrain::HazardParams& params,
+                                   std::shared_ptr<HazardTileCache> shared)
+    : TileSource(dtm), layer_(layer), params_(params), cache_(shared ? std::move(shared) : makeCache()) {
+    terrain::hazardWindows(params_, dtm.info().geoTransform.pixelWidth());  // throws on bad parameters
+}
+
+QString HazardTileSource::name() const { return layerTitle(layer_).toLower(); }
+
+bool HazardTileSource::renderable(int level) const {
+    const PyramidLevel& L = levels().at(std::size_t(level));
+    const double factor = L.pixelSize / levels().front().pixelSize;
+    return factor * kTileSize <= kMaxHazardSide + 0.5;
+}
+
+std::int64_t HazardTileSource::tileReadCost(int level) const {
+    const PyramidLevel& L = levels().at(std::size_t(level));
+    const double side = L.pixelSize / levels().front().pixelSize * kTileSize;
+    return std::int64_t(side * side);
+}
+
+QImage HazardTileSource::renderFrom(const terrain::Raster& from, int level, int tx, int ty) const {
+    const TileWindow t = tileWindow(level, tx, ty);
+    std::shared_ptr<const Pooled> pooled = cache_->find({level, tx, ty});
+    if (!pooled) {
+        const terrain::RasterInfo& info = from.info();
+        // The tile's window at full resolution.
+        const terrain::OverviewInfo s = from.levelSize(t.rasterLevel);
+        const double fx = double(info.cols) / s.cols * t.decimation, fy = double(info.rows) / s.rows * t.decimation;
+        const double lx = double(info.cols) / s.cols, ly = double(info.rows) / s.rows;
+        const int c0 = int(std::lround(t.window.col0 * lx)), r0 = int(std::lround(t.window.row0 * ly));
+        const int c1 = std::min(info.cols, int(std::lround((t.window.col0 + t.window.cols) * lx)));
+        const int r1 = std::min(info.rows, int(std::lround((t.window.row0 + t.window.rows) * ly)));
+        // A margin wide enough that every window of every layer of the tile's cells lies inside
+        // what is read, and the edge of the read (unknown to the computation) stays out of the tile.
+        const terrain::HazardWindows w = terrain::hazardWindows(params_, info.geoTransform.pixelWidth());
+        const int m = 2 * w.halo + 2;
+        const int rc0 = std::max(0, c0 - m), rr0 = std::max(0, r0 - m);
+        const int rc1 = std::min(info.cols, c1 + m), rr1 = std::min(info.rows, r1 + m);
+        const terrain::Grid<float> z = from.readWindow({rc0, rr0, rc1 - rc0, rr1 - rr0});
+        const auto& g = info.geoTransform.coefficients();
+        const terrain::MapPoint origin = info.geoTransform.toMap({double(rc0), double(rr0)});
+        terrain::HazardRunOptions run;
+        run.threads = 1;  // the tile workers are the parallelism
+        const terrain::HazardMaps maps = terrain::HazardMaps::compute(
+            z, terrain::GeoTransform({origin.e, g[1], 0.0, origin.n, 0.0, g[5]}), info.noData, params_, run);
+
+        auto p = std::make_shared<Pooled>();
+        p->cols = t.outCols;
+        p->rows = t.outRows;
+        const std::size_t n = std::size_t(t.outCols) * std::size_t(t.outRows);
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        p->slope.assign(n, nan);
+        p->roughness.assign(n, nan);
+        p->step.assign(n, nan);
+        p->cost.assign(n, nan);
+        p->hazard.assign(n, 0);
+        p->unknown.assign(n, 0);
+        for (int r = 0; r < t.outRows; ++r) {
+            const int ra = std::max(r0, r0 + int(std::floor(r * fy))), rb = std::min(r1, std::max(ra + 1, r0 + int(std::floor((r + 1) * fy))));
+            for (int c = 0; c < t.outCols; ++c) {
+                const int ca = std::max(c0, c0 + int(std::floor(c * fx))), cb = std::min(c1, std::max(ca + 1, c0 + int(std::floor((c + 1) * fx))));
+                const std::size_t o = std::size_t(r) * std::size_t(t.outCols) + std::size_t(c);
+                float sl = nan, ro = nan, st = nan, co = nan;
+                std::uint8_t hz = 0, un = 0;
+                for (int rr = ra; rr < rb; ++rr)
+                    for (int cc = ca; cc < cb; ++cc) {
+                        const int mc = cc - rc0, mr = rr - rr0;
+                        auto worst = [&](float& acc, const terrain::Grid<float>& layer) {
+                            const float v = layer.at(mc, mr);
+                            if (v != terrain::kNoData && !std::isnan(v) && !(v <= acc)) acc = v;
+                        };
+                        worst(sl, maps.slope);
+                        worst(ro, maps.roughness);
+                        worst(st, maps.step);
+                        worst(co, maps.cost);
+                        hz |= maps.hazard.at(mc, mr);
+                        un |= maps.unknown.at(mc, mr);
+                    }
+                p->slope[o] = sl;
+                p->roughness[o] = ro;
+                p->step[o] = st;
+                p->cost[o] = co;
+                p->hazard[o] = hz;
+                p->unknown[o] = un;
+            }
+        }
+        cache_->insert({level, tx, ty}, p);
+        pooled = std::move(p);
+    }
+
+    const terrain::HazardLimits& lim = params_.limits;
+    constexpr std::uint8_t kHard = terrain::kHazardStep | terrain::kHazardRoughness;
+    QImage img(pooled->cols, pooled->rows, QImage::Format_ARGB32_Premultiplied);
+    for (int r = 0; r < pooled->rows; ++r) {
+        auto* line = reinterpret_cast<QRgb*>(img.scanLine(r));
+        for (int c = 0; c < pooled->cols; ++c) {
+            const std::size_t i = std::size_t(r) * std::size_t(pooled->cols) + std::size_t(c);
+            const bool unknown = pooled->unknown[i] || (pooled->hazard[i] & terrain::kHazardUnknown);
+            auto scaled = [&](float v, double limit) -> QRgb {
+                if (unknown || std::isnan(v)) return kUnknownColour;
+                return v >= limit ? kTooSteepColour : rampColour(v / limit);
+            };
+            QRgb out = 0;
+            switch (layer_) {
+                case MapLayer::Slope: out = scaled(pooled->slope[i], lim.maxSlopeDeg); break;
+                case MapLayer::Roughness: out = scaled(pooled->roughness[i], lim.maxRoughnessM); break;
+                case MapLayer::Step: out = scaled(pooled->step[i], lim.maxStepM); break;
+                case MapLayer::Cost: {
+                    const float v = pooled->cost[i];
+                    out = unknown || std::isnan(v) ? kUnknownColour : v >= 1.0f ? kHardHazardColour : rampColour(v);
+                    break;
+                }
+                case MapLayer::HazardMask:
+                    out = unknown ? kUnknownColour
+                          : (pooled->hazard[i] & kHard)                  ? kHardHazardColour
+                          : (pooled->hazard[i] & terrain::kHazardSlope)  ? kTooSteepColour
+                                                                         : 0u;
+                    break;
+                default: break;
+            }
+            line[c] = out;
+        }
+    }
+    return img;
+}
+
+}  // namespace traverse::studio
