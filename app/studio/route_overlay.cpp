@@ -393,10 +393,26 @@ void RouteOverlay::paint(QPainter& p, const MapViewport& v) {
         drawLabel(p, c + QPointF(12, 6), tr("Start %1\u00b0").arg(pose.headingDeg, 0, 'f', 1), kStartColor.lighter(130));
     }
 
-    // Waypoint handles, numbered from 1.
+    // Waypoint handles, numbered from 1. Zoomed out until handles would overlap (waypoints closer
+    // than a handle's width on screen), small dots without numbers keep the route readable; the
+    // selected waypoint keeps its numbered handle.
+    double shortest = 1e9;
+    for (int i = 0; i < doc_.waypointCount(); ++i) {
+        const QPointF a = v.toScreen(*at({PlanHandle::Kind::Waypoint, i}));
+        const QPointF b = i == 0 ? v.toScreen({doc_.plan().route.start.e, doc_.plan().route.start.n})
+                                 : v.toScreen(*at({PlanHandle::Kind::Waypoint, i - 1}));
+        shortest = std::min(shortest, std::hypot(a.x() - b.x(), a.y() - b.y()));
+    }
+    const bool crowded = shortest < 2.2 * kHandleRadius;
     for (int i = 0; i < doc_.waypointCount(); ++i) {
         const QPointF c = v.toScreen(*at({PlanHandle::Kind::Waypoint, i}));
         const bool selected = doc_.selection() == PlanHandle{PlanHandle::Kind::Waypoint, i};
+        if (crowded && !selected) {
+            p.setPen(QPen(QColor(20, 20, 20), 1.0));
+            p.setBrush(QColor(255, 255, 255, 235));
+            p.drawEllipse(c, 2.5, 2.5);
+            continue;
+        }
         const double r = selected ? kHandleRadius + 2 : kHandleRadius;
         p.setPen(QPen(selected ? kSelectColor : QColor(20, 20, 20), selected ? 3 : 1.5));
         p.setBrush(QColor(255, 255, 255, 235));

@@ -1,0 +1,169 @@
+// The planner's day in traverse-studio, through the main window only (offscreen): open the sample
+// site, place the start and the goal with the mouse, propose a route with the built-in proposer,
+// validate it, export it, save the plan and open it again. The window with the validated route is
+// saved as a picture (artefacts/studio-validated-route.png) and checked not to be blank.
+#include "studio/export_dialog.hpp"
+#include "studio/main_window.hpp"
+#include "studio/map_view.hpp"
+#include "studio/plan_document.hpp"
+#include "studio/propose_panel.hpp"
+#include "studio/route_overlay.hpp"
+#include "studio/validation_panel.hpp"
+#include "studio/workflow_panels.hpp"
+
+#include "planner/plan.hpp"
+#include "support/test_support.hpp"
+#include "terrain/site.hpp"
+
+#include <QAction>
+#include <QDir>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+#include <QUndoStack>
+
+#include <cmath>
+
+using namespace traverse;
+using namespace traverse::studio;
+namespace fs = std::filesystem;
+
+namespace {
+
+QString artefact(const QString& name) {
+    QDir().mkpath(QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS));
+    return QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS) + QLatin1Char('/') + name;
+}
+
+// Grey-level spread over a rectangle of an image: a blank map has none.
+double spread(const QImage& image, const QRect& area) {
+    double sum = 0, sum2 = 0;
+    int n = 0;
+    for (int y = area.top(); y <= area.bottom(); y += 3)
+        for (int x = area.left(); x <= area.right(); x += 3) {
+            const double g = qGray(image.pixel(x, y));
+            sum += g;
+            sum2 += g * g;
+            ++n;
+        }
+    const double mean = sum / n;
+    return std::sqrt(std::max(0.0, sum2 / n - mean * mean));
+}
+
+}  // namespace
+
+class WorkflowTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("TraverseTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("test_studio_workflow"));
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, QString::fromStdString((tmp_ / "qs").string()));
+        ::unsetenv("ANTHROPIC_API_KEY");
+        ::unsetenv("OPENAI_API_KEY");
+    }
+
+    void planProposeValidateExportReopen() {
+        MainWindow window;
+        QStringList errors;
+        window.setErrorReporter([&](const QString&, const QString& m) { errors << m; });
+        window.setSavePrompt([](const QString&) { return MainWindow::SaveChoice::Discard; });
+        window.setRecoveryPrompt([](const QString&, const QString&) { return false; });
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openSite(test::sampleDir() / "sample_dtm.tif", test::sampleDir() / "sample_ortho.tif"));
+        MapView& map = *window.mapView();
+        PlanDocument& doc = *window.planDocument();
+
+        // Start: press at the point and drag east (heading 90); goal: a click 300 m east.
+        window.toolAction(RouteOverlay::Tool::SetStart)->trigger();
+        const QPoint start = map.toScreen({2400.0, 1093900.0}).toPoint();
+        const QPoint east = map.toScreen({2430.0, 1093900.0}).toPoint();
+        QTest::mousePress(&map, Qt::LeftButton, {}, start);
+        QTest::mouseMove(&map, (start + east) / 2);
+        QTest::mouseMove(&map, east);
+        QTest::mouseRelease(&map, Qt::LeftButton, {}, east);
+        window.toolAction(RouteOverlay::Tool::SetGoal)->trigger();
+        QTest::mouseClick(&map, Qt::LeftButton, {}, map.toScreen({2700.0, 1093900.0}).toPoint());
+        QVERIFY(doc.hasStart() && doc.hasGoal());
+        QVERIFY(std::abs(doc.plan().route.start.e - 2400.0) < 2.0);
+        QVERIFY(std::abs(doc.plan().route.start.headingDeg - 90.0) < 5.0);
+        QVERIFY(std::abs(doc.plan().goal.e - 2700.0) < 2.0);
+        window.toolAction(RouteOverlay::Tool::Navigate)->trigger();
+
+        // Propose with the built-in proposer (the default): the route replaces the plan's, undoably.
+        ProposePanel& propose = *window.workflow()->proposePanel();
+        QSignalSpy proposed(&propose, &ProposePanel::routeProposed);
+        QSignalSpy grew(&propose, &ProposePanel::routeGrew);
+        const int undoBefore = doc.undoStack()->count();
+        propose.propose();
+        QTRY_VERIFY_WITH_TIMEOUT(proposed.count() == 1, 120000);
+        QVERIFY(grew.count() >= 1);
+        QVERIFY(doc.plan().route.segments.size() >= 30);
+        QCOMPARE(doc.undoStack()->count(), undoBefore + 1);
+        const auto end = doc.plan().route.end();
+        QVERIFY(std::hypot(end.e - doc.plan().goal.e, end.n - doc.plan().goal.n) <= doc.plan().goalToleranceM + 1e-9);
+
+        // Validate: the report goes into the plan, the segments are coloured on the map.
+        ValidationPanel& validate = *window.workflow()->validationPanel();
+        QSignalSpy validated(&validate, &ValidationPanel::validated);
+        validate.validate();
+        QTRY_VERIFY_WITH_TIMEOUT(validated.count() == 1, 180000);
+        QVERIFY2(validate.outcome() && validate.outcome()->pass, validate.outcome()->summary.c_str());
+        QVERIFY(doc.plan().validation.has_value());
+        const auto& checks = window.routeOverlay()->segmentChecks();
+        QCOMPARE(checks.size(), doc.plan().route.segments.size());
+        for (const auto& c : checks) QVERIFY(c.status != RouteOverlay::SegmentStatus::Fail);
+
+        // The window as a planner sees it, zoomed on the route: not blank where the map is.
+        window.centreMapOn({2550.0, 1093900.0});
+        for (int i = 0; i < 3; ++i) map.zoomIn();
+        window.centreMapOn({2550.0, 1093900.0});
+        QTest::qWait(300);
+        QVERIFY(map.waitForTiles());
+        const QImage shot = window.grab().toImage();
+        QVERIFY(shot.save(artefact(QStringLiteral("studio-validated-route.png"))));
+        const QRect mapArea(map.mapTo(&window, QPoint(0, 0)), map.size());
+        QVERIFY2(spread(shot, mapArea) > 10.0, "the map area is blank");
+
+        // Export: the sequence files are written for the validated plan.
+        const fs::path out = tmp_ / "uplink";
+        {
+            ExportDialog dialog(doc.plan(), QString::fromStdString(out.string()), &window);
+            QTRY_VERIFY_WITH_TIMEOUT(!dialog.checking(), 60000);
+            QVERIFY2(dialog.refusal().isEmpty(), qPrintable(dialog.refusal()));
+            dialog.setName(QStringLiteral("sol_12"));
+            QSignalSpy exported(&dialog, &ExportDialog::exported);
+            dialog.startExport();
+            QTRY_VERIFY_WITH_TIMEOUT(!dialog.running(), 180000);
+            QCOMPARE(exported.count(), 1);
+        }
+        QVERIFY(fs::exists(out / "sol_12.seq.json"));
+        QVERIFY(fs::exists(out / "checksums.sha256"));
+
+        // Save, open again: the same route and the validation report.
+        const fs::path planFile = tmp_ / "sol_12.plan.json";
+        QVERIFY(window.saveAs(planFile));
+        const planner::Plan saved = doc.plan();
+        QVERIFY(window.newPlan());
+        QVERIFY(window.openPlan(planFile));
+        QCOMPARE(doc.plan().route.segments.size(), saved.route.segments.size());
+        for (std::size_t i = 0; i < saved.route.segments.size(); ++i) {
+            QCOMPARE(doc.plan().route.segments[i].to.e, saved.route.segments[i].to.e);
+            QCOMPARE(doc.plan().route.segments[i].to.n, saved.route.segments[i].to.n);
+        }
+        QVERIFY(doc.plan().validation.has_value());
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+    }
+
+private:
+    test::TempDir dir_;
+    fs::path tmp_ = dir_.path();
+};
+
+QTEST_MAIN(WorkflowTest)
+#include "test_workflow.moc"
