@@ -99,18 +99,6 @@ std::vector<double> numbers(const std::string& text, const std::string& option) 
     return out;
 }
 
-// The part of the DTM a plan or a validation needs: around the points, with a margin.
-terrain::MapExtent around(const std::vector<terrain::MapPoint>& pts, double margin) {
-    terrain::MapExtent e{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
-    for (const auto& p : pts) {
-        e.minE = std::min(e.minE, p.e);
-        e.maxE = std::max(e.maxE, p.e);
-        e.minN = std::min(e.minN, p.n);
-        e.maxN = std::max(e.maxN, p.n);
-    }
-    return {e.minE - margin, e.minN - margin, e.maxE + margin, e.maxN + margin};
-}
-
 std::vector<twin::Zone> zonesFrom(const Args& a) {
     std::vector<twin::Zone> zones;
     for (const char* kind : {"keep-out", "keep-in"})
@@ -222,8 +210,7 @@ int runPlan(int argc, char** argv) {
                                                           " lies outside the DTM " + dtmPath);
     plan.site = planner::hashSite(dtmPath, a.value("ortho"));
 
-    const double span = std::hypot(plan.goal.e - plan.route.start.e, plan.goal.n - plan.route.start.n);
-    const auto area = around(points, std::max(200.0, 0.5 * span));
+    const auto area = planner::planningArea(plan.route.start, plan.goal, plan.viaPoints);
     const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
     planner::CheckLimits limits = planner::CheckLimits::fromRover(plan.rover);
     limits.maxSegmentM = plan.maxSegmentM;

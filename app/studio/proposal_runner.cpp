@@ -46,26 +46,6 @@ void ProposalRunner::cancel() {
     if (running_) worker_.request_stop();
 }
 
-namespace {
-
-// The area the loop may need: around start, goal and via-points, as `traverse plan` computes it.
-terrain::MapExtent planArea(const planner::Plan& plan) {
-    std::vector<terrain::MapPoint> pts = {{plan.route.start.e, plan.route.start.n}, plan.goal};
-    pts.insert(pts.end(), plan.viaPoints.begin(), plan.viaPoints.end());
-    terrain::MapExtent e{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
-    for (const auto& p : pts) {
-        e.minE = std::min(e.minE, p.e);
-        e.maxE = std::max(e.maxE, p.e);
-        e.minN = std::min(e.minN, p.n);
-        e.maxN = std::max(e.maxN, p.n);
-    }
-    const double span = std::hypot(plan.goal.e - plan.route.start.e, plan.goal.n - plan.route.start.n);
-    const double margin = std::max(200.0, 0.5 * span);
-    return {e.minE - margin, e.minN - margin, e.maxE + margin, e.maxN + margin};
-}
-
-}  // namespace
-
 void ProposalRunner::run(std::stop_token stop, planner::Plan plan, SitePaths sitePaths, ProposerSpec spec) {
     // Everything reaches the UI thread through queued calls on this object.
     auto post = [this](auto fn) { QMetaObject::invokeMethod(this, std::move(fn), Qt::QueuedConnection); };
@@ -89,7 +69,7 @@ void ProposalRunner::run(std::stop_token stop, planner::Plan plan, SitePaths sit
         terrain::HazardRunOptions hro;
         hro.stop = stop;
         const terrain::HazardMaps maps =
-            terrain::HazardMaps::compute(site.dtm(), planArea(plan), twin::hazardParamsFor(plan.rover), hro);
+            terrain::HazardMaps::compute(site.dtm(), planner::planningArea(plan.route.start, plan.goal, plan.viaPoints), twin::hazardParamsFor(plan.rover), hro);
         planner::CheckLimits limits = planner::CheckLimits::fromRover(plan.rover);
         limits.maxSegmentM = plan.maxSegmentM;
         const planner::SegmentChecker checker(maps, plan.rover, plan.zones, limits);

@@ -2,6 +2,7 @@
 
 #include "terrain/error.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -12,6 +13,13 @@ namespace {
 double distance(terrain::MapPoint a, terrain::MapPoint b) { return std::hypot(a.e - b.e, a.n - b.n); }
 
 }  // namespace
+
+terrain::MapExtent planningArea(const twin::Pose& start, terrain::MapPoint goal,
+                                const std::vector<terrain::MapPoint>& via) {
+    std::vector<terrain::MapPoint> pts = {{start.e, start.n}, goal};
+    pts.insert(pts.end(), via.begin(), via.end());
+    return terrain::MapExtent::around(pts, std::max(200.0, 0.5 * distance({start.e, start.n}, goal)));
+}
 
 BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig& rover, const SegmentChecker& checker,
                        const BuildRequest& req, Proposer& proposer, Proposer* repair, const BuildOptions& opt) {

@@ -45,6 +45,11 @@ struct BuildResult {
     std::string proposerError;    // set when the loop ended because the proposer threw (not Cancelled)
 };
 
+// The part of the DTM the loop may need for a route from `start` to `goal` through `via`: around
+// those points with max(200 m, half the straight-line distance) to spare for detours.
+terrain::MapExtent planningArea(const twin::Pose& start, terrain::MapPoint goal,
+                                const std::vector<terrain::MapPoint>& via = {});
+
 // `repair` may be null. The route's segments are all checked and none fails.
 BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig& rover, const SegmentChecker& checker,
                        const BuildRequest& request, Proposer& proposer, Proposer* repair,

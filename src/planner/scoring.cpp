@@ -38,17 +38,6 @@ std::string fmt(const char* f, double a, double b2) {
     return b;
 }
 
-terrain::MapExtent around(const std::vector<MapPoint>& pts, double margin) {
-    terrain::MapExtent e{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
-    for (const auto& p : pts) {
-        e.minE = std::min(e.minE, p.e);
-        e.maxE = std::max(e.maxE, p.e);
-        e.minN = std::min(e.minN, p.n);
-        e.maxN = std::max(e.maxN, p.n);
-    }
-    return {e.minE - margin, e.minN - margin, e.maxE + margin, e.maxN + margin};
-}
-
 bool within(const terrain::MapExtent& inner, const terrain::MapExtent& outer) {
     return inner.minE >= outer.minE && inner.minN >= outer.minN && inner.maxE <= outer.maxE && inner.maxN <= outer.maxN;
 }
@@ -382,7 +371,7 @@ ScoreCard scoreScenario(const Scenario& s, const Plan& plan, const std::string& 
     progress(0.1, "hazard maps");
     std::vector<MapPoint> scenarioPts = {{s.start.e, s.start.n}, s.goal};
     scenarioPts.insert(scenarioPts.end(), actual.path.begin(), actual.path.end());
-    const terrain::MapExtent planArea = around(scenarioPts, std::max(200.0, 0.5 * card.straightLineM));
+    const terrain::MapExtent planArea = terrain::MapExtent::around(scenarioPts, std::max(200.0, 0.5 * card.straightLineM));
     const terrain::HazardParams params = twin::hazardParamsFor(rover);
     terrain::HazardRunOptions hro;
     hro.stop = o.stop;
@@ -402,7 +391,7 @@ ScoreCard scoreScenario(const Scenario& s, const Plan& plan, const std::string& 
     const auto builtPts = built.route.points();
     all.insert(all.end(), planPts.begin(), planPts.end());
     all.insert(all.end(), builtPts.begin(), builtPts.end());
-    const terrain::MapExtent need = around(all, 50.0);
+    const terrain::MapExtent need = terrain::MapExtent::around(all, 50.0);
     std::optional<terrain::HazardMaps> wider;
     terrain::MapExtent measureArea = planArea;
     if (!within(need, planArea)) {

@@ -82,15 +82,7 @@ ValidationOutcome validatePlanOnDisk(const Plan& plan, const ValidationOptions& 
     terrain::requireUsableDtm(dtm);
     auto pts = plan.route.points();
     pts.push_back(plan.goal);
-    terrain::MapExtent area{pts[0].e, pts[0].n, pts[0].e, pts[0].n};
-    for (const auto& p : pts) {
-        area.minE = std::min(area.minE, p.e);
-        area.maxE = std::max(area.maxE, p.e);
-        area.minN = std::min(area.minN, p.n);
-        area.maxN = std::max(area.maxN, p.n);
-    }
-    constexpr double kMarginM = 50.0;
-    area = {area.minE - kMarginM, area.minN - kMarginM, area.maxE + kMarginM, area.maxN + kMarginM};
+    const terrain::MapExtent area = terrain::MapExtent::around(pts, 50.0);
     const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
     const terrain::ElevationModel model = terrain::ElevationModel::load(dtm, area);
     if (dtmCrsWkt) *dtmCrsWkt = dtm.info().crsWkt;

@@ -7,6 +7,17 @@
 
 namespace traverse::terrain {
 
+MapExtent MapExtent::around(const std::vector<MapPoint>& pts, double margin) {
+    MapExtent e{pts.at(0).e, pts[0].n, pts[0].e, pts[0].n};
+    for (const auto& p : pts) {
+        e.minE = std::min(e.minE, p.e);
+        e.maxE = std::max(e.maxE, p.e);
+        e.minN = std::min(e.minN, p.n);
+        e.maxN = std::max(e.maxN, p.n);
+    }
+    return {e.minE - margin, e.minN - margin, e.maxE + margin, e.maxN + margin};
+}
+
 std::optional<MapExtent> MapExtent::intersect(const MapExtent& o) const {
     MapExtent r{std::max(minE, o.minE), std::max(minN, o.minN), std::min(maxE, o.maxE),
                 std::min(maxN, o.maxN)};

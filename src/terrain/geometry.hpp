@@ -5,6 +5,7 @@
 // of pixel (c, r) is at (c + 0.5, r + 0.5).
 #include <array>
 #include <optional>
+#include <vector>
 
 namespace traverse::terrain {
 
@@ -34,6 +35,9 @@ struct MapExtent {
     bool contains(MapPoint p) const { return p.e >= minE && p.e <= maxE && p.n >= minN && p.n <= maxN; }
     // The overlap of two extents, or nothing when they do not overlap with a positive area.
     std::optional<MapExtent> intersect(const MapExtent& o) const;
+    // The smallest extent holding every point, grown by `marginM` on each side; `points` must not be
+    // empty.
+    static MapExtent around(const std::vector<MapPoint>& points, double marginM = 0.0);
 };
 
 // GDAL's affine geotransform: e = g0 + col*g1 + row*g2, n = g3 + col*g4 + row*g5.
