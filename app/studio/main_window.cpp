@@ -1,6 +1,7 @@
 #include "studio/main_window.hpp"
 
 #include "studio/layer_panel.hpp"
+#include "studio/studio_settings.hpp"
 #include "studio/workflow_panels.hpp"
 #include "twin/rover_config.hpp"
 
@@ -127,6 +128,7 @@ MainWindow::MainWindow(QWidget* parent)
     // The hazard layers follow the plan's rover (its footprint, wheels and limits).
     connect(doc_, &PlanDocument::documentReset, this,
             [this] { map_->setHazardParams(twin::hazardParamsFor(doc_->plan().rover)); });
+    doc_->reset(freshPlan(), {}, false);
 
     connect(map_, &MapView::cursorMoved, this, &MainWindow::showCursor);
     connect(map_, &MapView::cursorLeft, readout_, &QLabel::clear);
@@ -303,9 +305,23 @@ bool MainWindow::maybeSave() {
     return false;
 }
 
+planner::Plan MainWindow::freshPlan() {
+    planner::Plan plan;
+    // The rover of the settings (Plan ▸ Settings), or the built-in Perseverance-like one.
+    const QString rover = StudioSettings::load().roverConfigPath;
+    if (!rover.isEmpty()) {
+        try {
+            plan.rover = twin::loadRoverConfig(rover.toStdString());
+        } catch (const Error& e) {
+            reportError_(tr("Cannot use the rover of the settings"), QString::fromStdString(e.what()));
+        }
+    }
+    return plan;
+}
+
 bool MainWindow::newPlan() {
     if (!maybeSave()) return false;
-    planner::Plan plan;
+    planner::Plan plan = freshPlan();
     plan.site = doc_->plan().site;  // drawn on the open site
     doc_->reset(std::move(plan), {}, false);
     updateTitle();

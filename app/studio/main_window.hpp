@@ -129,6 +129,8 @@ private:
     void addRecent(const std::filesystem::path& path);
     void rebuildRecentMenu();
     bool planHasContent() const;
+    // An empty plan with the rover of the settings.
+    planner::Plan freshPlan();
 
     std::shared_ptr<const terrain::Site> site_;
     std::filesystem::path dtmPath_;
