@@ -1,6 +1,7 @@
 #include "studio/main_window.hpp"
 
 #include "studio/layer_panel.hpp"
+#include "studio/traverse_overlay.hpp"
 #include "studio/studio_settings.hpp"
 #include "studio/workflow_panels.hpp"
 #include "twin/rover_config.hpp"
@@ -125,6 +126,7 @@ MainWindow::MainWindow(QWidget* parent)
     // The map's layers with their legends on the left; propose and validate on the right.
     addDockPanel(new LayerPanel(map_), Qt::LeftDockWidgetArea, tr("Layers"));
     workflow_ = new WorkflowPanels(*this);
+    traverses_ = std::make_unique<TraverseOverlay>(*map_);
     // The hazard layers follow the plan's rover (its footprint, wheels and limits).
     connect(doc_, &PlanDocument::documentReset, this,
             [this] { map_->setHazardParams(twin::hazardParamsFor(doc_->plan().rover)); });
@@ -174,6 +176,12 @@ void MainWindow::buildMenus() {
     rebuildRecentMenu();
     file->addAction(tr("Open &site\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
                     &MainWindow::showOpenSiteDialog);
+    file->addAction(tr("Show a past &traverse\u2026"), this, [this] {
+        const QString chosen = QFileDialog::getOpenFileName(
+            this, tr("Show a past traverse"), {}, tr("Drive logs and published traverses (*.csv *.geojson *.json)"));
+        if (!chosen.isEmpty()) showTraverse(chosen.toStdString());
+    });
+    file->addAction(tr("Clear past traverses"), this, [this] { traverses_->clear(); });
     file->addSeparator();
     file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
     file->addAction(tr("Save &as\u2026"), QKeySequence::SaveAs, this, [this] { showSaveAsDialog(); });
@@ -235,6 +243,21 @@ QDockWidget* MainWindow::addDockPanel(QWidget* panel, Qt::DockWidgetArea area, c
     addDockWidget(area, dock);
     if (viewMenu_) viewMenu_->addAction(dock->toggleViewAction());
     return dock;
+}
+
+bool MainWindow::showTraverse(const std::filesystem::path& file) {
+    if (!site_) {
+        reportError_(tr("Cannot show the traverse"), tr("Open a site first: the traverse is drawn on its map."));
+        return false;
+    }
+    try {
+        const TraverseOverlay::Track& t = traverses_->load(file, *site_);
+        statusBar()->showMessage(tr("%1: %2 positions").arg(t.name).arg(t.points.size()), 10000);
+        return true;
+    } catch (const Error& e) {
+        reportError_(tr("Cannot show the traverse"), QString::fromStdString(e.what()));
+        return false;
+    }
 }
 
 void MainWindow::setErrorReporter(ErrorReporter reporter) { reportError_ = std::move(reporter); }

@@ -39,6 +39,7 @@ class PlanDocument;
 class ProfileView;
 class WaypointTable;
 class WorkflowPanels;
+class TraverseOverlay;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -97,6 +98,10 @@ public:
     QMenu* toolsMenu() const { return toolsMenu_; }
 
     MapView* mapView() const { return map_; }
+    // File ▸ Show a past traverse: a drive log (.csv) or a published GeoJSON traverse drawn over the
+    // map. Errors are reported; returns whether it is shown.
+    bool showTraverse(const std::filesystem::path& file);
+    TraverseOverlay* traverses() const { return traverses_.get(); }
     // The propose / validate / export panels and the Plan menu.
     WorkflowPanels* workflow() const { return workflow_; }
     // The open site, or nullptr.
@@ -142,6 +147,7 @@ private:
     WaypointTable* table_;
     ProfileView* profile_;
     WorkflowPanels* workflow_ = nullptr;
+    std::unique_ptr<TraverseOverlay> traverses_;
     QMenu* viewMenu_ = nullptr;
     QMenu* toolsMenu_ = nullptr;
     QMenu* recentMenu_ = nullptr;

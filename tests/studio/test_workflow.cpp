@@ -8,6 +8,7 @@
 #include "studio/plan_document.hpp"
 #include "studio/propose_panel.hpp"
 #include "studio/route_overlay.hpp"
+#include "studio/traverse_overlay.hpp"
 #include "studio/validation_panel.hpp"
 #include "studio/workflow_panels.hpp"
 
@@ -24,6 +25,7 @@
 #include <QUndoStack>
 
 #include <cmath>
+#include <fstream>
 
 using namespace traverse;
 using namespace traverse::studio;
@@ -158,6 +160,47 @@ private slots:
         }
         QVERIFY(doc.plan().validation.has_value());
         QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+    }
+
+    void pastTraversesOverTheMap() {
+        MainWindow window;
+        QStringList errors;
+        window.setErrorReporter([&](const QString&, const QString& m) { errors << m; });
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // Before a site is open: nothing to draw on, said so.
+        const fs::path scenarios = fs::path(TRAVERSE_SOURCE_DIR) / "data" / "scenarios";
+        QVERIFY(!window.showTraverse(scenarios / "boulder-field.drive.csv"));
+        QCOMPARE(errors.size(), 1);
+        QVERIFY(window.openSite(test::sampleDir() / "sample_dtm.tif", test::sampleDir() / "sample_ortho.tif"));
+        // A drive log (map frame) and a published traverse (lon/lat on Mars), both on the site.
+        QVERIFY(window.showTraverse(scenarios / "boulder-field.drive.csv"));
+        QVERIFY(window.showTraverse(scenarios / "around-the-butte.geojson"));
+        const auto& tracks = window.traverses()->tracks();
+        QCOMPARE(tracks.size(), std::size_t(2));
+        const terrain::MapExtent site = window.site()->extent();
+        for (const auto& t : tracks) {
+            QVERIFY(t.points.size() >= 2);
+            for (const auto& p : t.points) QVERIFY(site.contains(p));
+        }
+        QVERIFY(window.mapView()->waitForTiles());
+        const QImage shot = window.grab().toImage();
+        QVERIFY(shot.save(artefact(QStringLiteral("studio-past-traverses.png"))));
+        // The drawn line is there: the track's colour at its middle point.
+        const auto mid = tracks[0].points[tracks[0].points.size() / 2];
+        const QPoint at = window.mapView()->mapTo(&window, window.mapView()->toScreen(mid).toPoint());
+        const QColor c = shot.pixelColor(at);
+        QVERIFY2(std::abs(c.red() - tracks[0].colour.red()) < 40 && std::abs(c.green() - tracks[0].colour.green()) < 40,
+                 qPrintable(c.name()));
+        // Not a traverse: an error naming the file; nothing added.
+        const fs::path junk = tmp_ / "junk.csv";
+        {
+            std::ofstream(junk) << "not a drive log\n";
+        }
+        QVERIFY(!window.showTraverse(junk));
+        QVERIFY(errors.last().contains(QStringLiteral("junk.csv")));
+        QCOMPARE(window.traverses()->tracks().size(), std::size_t(2));
     }
 
 private:
