@@ -165,7 +165,13 @@ MainWindow::MainWindow(QWidget* parent)
     updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // The children (the plan document among them) are deleted after this body, when this object is
+    // only a QWidget any more: none of their signals may reach the window's slots then (the undo
+    // stack emits indexChanged while it is cleared).
+    doc_->undoStack()->disconnect(this);
+    doc_->disconnect(this);
+}
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
