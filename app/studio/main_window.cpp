@@ -2,6 +2,7 @@
 
 #include "studio/layer_panel.hpp"
 #include "studio/traverse_overlay.hpp"
+#include "studio/replay_panel.hpp"
 #include "studio/studio_settings.hpp"
 #include "studio/workflow_panels.hpp"
 #include "twin/rover_config.hpp"
@@ -14,6 +15,7 @@
 #include "studio/waypoint_table.hpp"
 
 #include "planner/plan.hpp"
+#include "twin/drive_replay.hpp"
 #include "terrain/error.hpp"
 #include "terrain/site.hpp"
 
@@ -127,6 +129,11 @@ MainWindow::MainWindow(QWidget* parent)
     addDockPanel(new LayerPanel(map_), Qt::LeftDockWidgetArea, tr("Layers"));
     workflow_ = new WorkflowPanels(*this);
     traverses_ = std::make_unique<TraverseOverlay>(*map_);
+    // The replay timeline of a drive log: a tab beside the profile, the profile in front.
+    replay_ = new ReplayPanel(*map_, *doc_);
+    replayDock_ = addDockPanel(replay_, Qt::BottomDockWidgetArea, tr("Replay"));
+    tabifyDockWidget(profileDock, replayDock_);
+    profileDock->raise();
     // The hazard layers follow the plan's rover (its footprint, wheels and limits).
     connect(doc_, &PlanDocument::documentReset, this,
             [this] { map_->setHazardParams(twin::hazardParamsFor(doc_->plan().rover)); });
@@ -188,6 +195,11 @@ void MainWindow::buildMenus() {
         if (!chosen.isEmpty()) showTraverse(chosen.toStdString());
     });
     file->addAction(tr("Clear past traverses"), this, [this] { traverses_->clear(); });
+    file->addAction(tr("Replay a &drive log\u2026"), this, [this] {
+        const QString chosen =
+            QFileDialog::getOpenFileName(this, tr("Replay a drive log"), {}, tr("Drive logs (*.csv);;All files (*)"));
+        if (!chosen.isEmpty()) replayDriveLog(chosen.toStdString());
+    });
     file->addSeparator();
     file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
     file->addAction(tr("Save &as\u2026"), QKeySequence::SaveAs, this, [this] { showSaveAsDialog(); });
@@ -264,6 +276,22 @@ bool MainWindow::showTraverse(const std::filesystem::path& file) {
         reportError_(tr("Cannot show the traverse"), QString::fromStdString(e.what()));
         return false;
     }
+}
+
+bool MainWindow::replayDriveLog(const std::filesystem::path& file) {
+    try {
+        replay_->load(file);
+    } catch (const Error& e) {
+        reportError_(tr("Cannot replay the drive log"), QString::fromStdString(e.what()));
+        return false;
+    }
+    replayDock_->show();
+    replayDock_->raise();
+    resizeDocks({replayDock_}, {280}, Qt::Vertical);  // room for the plots
+    QTimer::singleShot(0, this, [this] { resizeDocks({replayDock_}, {280}, Qt::Vertical); });
+    if (site_ && replay_->cursor()) centreMapOn(replay_->cursor()->state().position);
+    statusBar()->showMessage(tr("Replaying %1").arg(QString::fromStdString(file.filename().string())), 10000);
+    return true;
 }
 
 void MainWindow::setErrorReporter(ErrorReporter reporter) { reportError_ = std::move(reporter); }

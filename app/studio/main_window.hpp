@@ -40,6 +40,7 @@ class ProfileView;
 class WaypointTable;
 class WorkflowPanels;
 class TraverseOverlay;
+class ReplayPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -102,6 +103,10 @@ public:
     // map. Errors are reported; returns whether it is shown.
     bool showTraverse(const std::filesystem::path& file);
     TraverseOverlay* traverses() const { return traverses_.get(); }
+    // File ▸ Replay a drive log: the log in the Replay dock (its timeline, plots and events) and the
+    // rover on the map, at the log's start. Errors name the file and the line; returns whether loaded.
+    bool replayDriveLog(const std::filesystem::path& file);
+    ReplayPanel* replayPanel() const { return replay_; }
     // The propose / validate / export panels and the Plan menu.
     WorkflowPanels* workflow() const { return workflow_; }
     // The open site, or nullptr.
@@ -148,6 +153,8 @@ private:
     ProfileView* profile_;
     WorkflowPanels* workflow_ = nullptr;
     std::unique_ptr<TraverseOverlay> traverses_;
+    ReplayPanel* replay_ = nullptr;
+    QDockWidget* replayDock_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QMenu* toolsMenu_ = nullptr;
     QMenu* recentMenu_ = nullptr;

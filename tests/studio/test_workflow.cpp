@@ -6,7 +6,10 @@
 #include "studio/main_window.hpp"
 #include "studio/map_view.hpp"
 #include "studio/plan_document.hpp"
+#include "studio/plot_widget.hpp"
 #include "studio/propose_panel.hpp"
+#include "studio/replay_overlay.hpp"
+#include "studio/replay_panel.hpp"
 #include "studio/route_overlay.hpp"
 #include "studio/traverse_overlay.hpp"
 #include "studio/validation_panel.hpp"
@@ -15,8 +18,14 @@
 #include "planner/plan.hpp"
 #include "support/test_support.hpp"
 #include "terrain/site.hpp"
+#include "twin/drive_log.hpp"
+#include "twin/drive_replay.hpp"
 
 #include <QAction>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMouseEvent>
+#include <QSlider>
 #include <QDir>
 #include <QSettings>
 #include <QSignalSpy>
@@ -201,6 +210,154 @@ private slots:
         QVERIFY(!window.showTraverse(junk));
         QVERIFY(errors.last().contains(QStringLiteral("junk.csv")));
         QCOMPARE(window.traverses()->tracks().size(), std::size_t(2));
+    }
+
+    void replayADriveLog() {
+        MainWindow window;
+        QStringList errors;
+        window.setErrorReporter([&](const QString&, const QString& m) { errors << m; });
+        window.setSavePrompt([](const QString&) { return MainWindow::SaveChoice::Discard; });
+        window.resize(1500, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openSite(test::sampleDir() / "sample_dtm.tif", test::sampleDir() / "sample_ortho.tif"));
+        const fs::path logFile = fs::path(TRAVERSE_SOURCE_DIR) / "data" / "scenarios" / "boulder-field.drive.csv";
+        const twin::DriveLog log = twin::readDriveLog(logFile);
+        const auto track = log.track();
+
+        // The File menu offers it.
+        bool inMenu = false;
+        for (QAction* a : window.menuBar()->findChildren<QAction*>())
+            inMenu = inMenu || a->text().contains(QStringLiteral("Replay a"));
+        QVERIFY(inMenu);
+
+        // A plan: from the log's start straight to its end (the rover detoured round boulders).
+        PlanDocument& doc = *window.planDocument();
+        doc.setStart(twin::Pose{track.front().e, track.front().n, log.samples.at(0, *log.channel("heading_deg"))});
+        doc.appendWaypoint({(track.front().e + track.back().e) / 2, (track.front().n + track.back().n) / 2});
+        doc.setGoal(track.back());
+        doc.appendWaypoint(track.back());
+
+        QVERIFY(window.replayDriveLog(logFile));
+        QVERIFY(errors.isEmpty());
+        ReplayPanel& panel = *window.replayPanel();
+        ReplayOverlay& overlay = *panel.overlay();
+        QVERIFY(panel.hasLog());
+        QCOMPARE(panel.eventList()->count(), int(log.events.size()));
+        QCOMPARE(panel.attitudePlot()->seriesCount(), std::size_t(2));
+        QCOMPARE(panel.attitudePlot()->pointCount(), log.size());
+        const double t0 = panel.cursor()->startTime(), t1 = panel.cursor()->endTime();
+        QCOMPARE(panel.time(), t0);
+
+        // Play at 100×: time advances with the wall clock.
+        panel.setSpeed(100);
+        panel.play();
+        QVERIFY(panel.isPlaying());
+        QTest::qWait(300);
+        QVERIFY2(panel.time() > t0 + 5.0, qPrintable(QString::number(panel.time())));
+        panel.pause();
+        QVERIFY(!panel.isPlaying());
+        const double paused = panel.time();
+        QTest::qWait(100);
+        QCOMPARE(panel.time(), paused);
+        // Deterministic ticks: 0.5 s of wall time at 20× is 10 s of drive.
+        panel.setSpeed(20);
+        panel.advanceWall(0.5);
+        QVERIFY(std::abs(panel.time() - std::min(t1, paused + 10.0)) < 1e-9);
+
+        // Seek to the middle: the overlay's rover is the cursor's interpolated state.
+        const double mid = (t0 + t1) / 2;
+        panel.seek(mid);
+        QCOMPARE(panel.time(), mid);
+        const twin::ReplayState expected = twin::replayStateAt(log, mid);
+        const auto pose = overlay.roverPose();
+        QVERIFY(pose);
+        QVERIFY(std::abs(pose->position.e - expected.position.e) < 1e-9);
+        QVERIFY(std::abs(pose->position.n - expected.position.n) < 1e-9);
+        QVERIFY(std::abs(pose->headingDeg - expected.headingDeg) < 1e-9);
+        // ... between the log's positions around it.
+        const std::size_t i = expected.sample;
+        QVERIFY(i + 1 < log.size());
+        const auto a = log.position(i), b = log.position(i + 1);
+        QVERIFY(pose->position.e >= std::min(a.e, b.e) - 1e-9 && pose->position.e <= std::max(a.e, b.e) + 1e-9);
+        QVERIFY(pose->position.n >= std::min(a.n, b.n) - 1e-9 && pose->position.n <= std::max(a.n, b.n) + 1e-9);
+        // The plots' cursor follows; the slider is in the middle.
+        for (PlotWidget* plot : {panel.attitudePlot(), panel.clearancePlot(), panel.slipPlot()}) {
+            QVERIFY(plot->cursorX());
+            QCOMPARE(*plot->cursorX(), mid);
+        }
+        QVERIFY(std::abs(panel.slider()->value() - ReplayPanel::kSliderSteps / 2) <= 1);
+        // The deviation from the plan: the distance to the planned polyline.
+        const auto dev = overlay.deviation();
+        QVERIFY(dev);
+        QVERIFY(std::abs(dev->distanceM - twin::distanceToPolyline(pose->position, doc.plan().route.points())) < 1e-9);
+        QVERIFY(std::abs(std::hypot(dev->onPlan.e - pose->position.e, dev->onPlan.n - pose->position.n) - dev->distanceM) < 1e-6);
+
+        // Step forward and back: one sample at a time.
+        panel.stepForward();
+        QCOMPARE(panel.time(), log.timeS(i + 1));
+        QCOMPARE(overlay.roverPose()->position.e, log.position(i + 1).e);
+        QCOMPARE(*panel.attitudePlot()->cursorX(), log.timeS(i + 1));
+        panel.stepBackward();
+        QCOMPARE(panel.time(), log.timeS(i));
+        panel.stepBackward();
+        QCOMPARE(panel.time(), log.timeS(i - 1));
+
+        // Reverse: time goes back.
+        panel.seek(mid);
+        panel.setReverse(true);
+        panel.setSpeed(10);
+        panel.advanceWall(0.5);
+        QVERIFY(std::abs(panel.time() - (mid - 5.0)) < 1e-9);
+        panel.play();
+        QTest::qWait(200);
+        panel.pause();
+        QVERIFY(panel.time() < mid - 5.0);
+        panel.setReverse(false);
+
+        // Hovering a plot while paused seeks to the time under the mouse.
+        {
+            PlotWidget* plot = panel.clearancePlot();
+            const double target = t0 + 0.25 * (t1 - t0);
+            const QPointF at(plot->screenX(target), plot->plotArea().center().y());
+            QMouseEvent move(QEvent::MouseMove, at, plot->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+            QCoreApplication::sendEvent(plot, &move);
+            QVERIFY2(std::abs(panel.time() - target) < 0.01 * (t1 - t0), qPrintable(QString::number(panel.time())));
+            QCOMPARE(*panel.attitudePlot()->cursorX(), panel.time());
+        }
+
+        // Clicking an event seeks there.
+        if (panel.eventList()->count() > 1) {
+            QListWidget* list = panel.eventList();
+            QListWidgetItem* item = list->item(1);
+            QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(item).center());
+            QCOMPARE(panel.time(), std::clamp(log.events[1].timeS, t0, t1));
+        }
+
+        // A picture of the replay where the rover strayed farthest from the plan.
+        const twin::PathDeviation worst = twin::pathDeviation(track, doc.plan().route.points());
+        panel.seek(log.timeS(worst.maxIndex));
+        QVERIFY(std::abs(overlay.deviation()->distanceM - worst.maxM) < 1e-6);
+        QTest::qWait(50);
+        for (int z = 0; z < 4; ++z) window.mapView()->zoomIn();
+        window.centreMapOn(overlay.roverPose()->position);
+        QVERIFY(window.mapView()->waitForTiles());
+        QVERIFY(window.grab().toImage().save(artefact(QStringLiteral("studio-replay.png"))));
+
+        // A malformed log: an error naming the file and the line; the replay stays.
+        const fs::path bad = tmp_ / "bad.drive.csv";
+        {
+            std::ifstream in(logFile);
+            std::ofstream out(bad);
+            std::string line;
+            for (int n = 1; std::getline(in, line); ++n) out << (n == 5 ? std::string("1,2,not-a-number") : line) << '\n';
+        }
+        const double before = panel.time();
+        QVERIFY(!window.replayDriveLog(bad));
+        QCOMPARE(errors.size(), 1);
+        QVERIFY2(errors.last().contains(QStringLiteral("bad.drive.csv")) && errors.last().contains(QStringLiteral("line 5")),
+                 qPrintable(errors.last()));
+        QCOMPARE(panel.time(), before);
     }
 
 private:
