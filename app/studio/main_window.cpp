@@ -1,6 +1,8 @@
 #include "studio/main_window.hpp"
 
 #include "studio/layer_panel.hpp"
+#include "studio/propose_panel.hpp"
+#include "studio/training_panel.hpp"
 #include "studio/traverse_overlay.hpp"
 #include "studio/replay_panel.hpp"
 #include "studio/studio_settings.hpp"
@@ -129,7 +131,17 @@ MainWindow::MainWindow(QWidget* parent)
     addDockPanel(new LayerPanel(map_), Qt::LeftDockWidgetArea, tr("Layers"));
     workflow_ = new WorkflowPanels(*this);
     traverses_ = std::make_unique<TraverseOverlay>(*map_);
+    // Training: a tab beside Propose and Validate, shown when a scenario opens.
+    training_ = new TrainingPanel;
+    trainingDock_ = addDockPanel(training_, Qt::RightDockWidgetArea, tr("Training"));
+    if (auto* proposeDock = qobject_cast<QDockWidget*>(workflow_->proposePanel()->parentWidget()))
+        tabifyDockWidget(proposeDock, trainingDock_);
+    trainingDock_->hide();
     // The replay timeline of a drive log: a tab beside the profile, the profile in front.
+    connect(training_, &TrainingPanel::openRequested, this, &MainWindow::showOpenScenarioDialog);
+    connect(training_, &TrainingPanel::scoreRequested, this, [this] { training_->score(doc_->plan()); });
+    connect(training_, &TrainingPanel::failed, this,
+            [this](const QString& m) { reportError_(tr("Cannot score the plan"), m); });
     replay_ = new ReplayPanel(*map_, *doc_);
     replayDock_ = addDockPanel(replay_, Qt::BottomDockWidgetArea, tr("Replay"));
     tabifyDockWidget(profileDock, replayDock_);
@@ -200,6 +212,7 @@ void MainWindow::buildMenus() {
             QFileDialog::getOpenFileName(this, tr("Replay a drive log"), {}, tr("Drive logs (*.csv);;All files (*)"));
         if (!chosen.isEmpty()) replayDriveLog(chosen.toStdString());
     });
+    file->addAction(tr("Open a training &scenario\u2026"), this, &MainWindow::showOpenScenarioDialog);
     file->addSeparator();
     file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
     file->addAction(tr("Save &as\u2026"), QKeySequence::SaveAs, this, [this] { showSaveAsDialog(); });
@@ -276,6 +289,44 @@ bool MainWindow::showTraverse(const std::filesystem::path& file) {
         reportError_(tr("Cannot show the traverse"), QString::fromStdString(e.what()));
         return false;
     }
+}
+
+void MainWindow::showOpenScenarioDialog() {
+    const QString chosen =
+        QFileDialog::getOpenFileName(this, tr("Open a training scenario"), {}, tr("Scenarios (*.json)"));
+    if (!chosen.isEmpty()) openScenario(chosen.toStdString());
+}
+
+bool MainWindow::openScenario(const std::filesystem::path& file, const std::optional<std::filesystem::path>& siteDir) {
+    planner::Scenario scenario;
+    try {
+        scenario = planner::loadScenario(file, {siteDir});
+    } catch (const Error& e) {
+        reportError_(tr("Cannot open the scenario"), QString::fromStdString(e.what()));
+        return false;
+    }
+    if (!maybeSave() || !openSite(scenario.dtm, scenario.ortho)) return false;
+    planner::Plan plan = freshPlan();
+    plan.site = doc_->plan().site;
+    plan.name = scenario.name;
+    if (scenario.rover) {
+        try {
+            plan.rover = twin::loadRoverConfig(*scenario.rover);
+        } catch (const Error& e) {
+            reportError_(tr("Cannot use the scenario's rover"), QString::fromStdString(e.what()));
+        }
+    }
+    plan.goalToleranceM = scenario.goalToleranceM;
+    doc_->reset(std::move(plan), {}, false);
+    doc_->setStart(scenario.start);
+    doc_->setGoal(scenario.goal);
+    traverses_->clear();
+    showTraverse(scenario.actual.path);
+    training_->setScenario(std::move(scenario));
+    trainingDock_->show();
+    trainingDock_->raise();
+    updateTitle();
+    return true;
 }
 
 bool MainWindow::replayDriveLog(const std::filesystem::path& file) {

@@ -40,6 +40,7 @@ class ProfileView;
 class WaypointTable;
 class WorkflowPanels;
 class TraverseOverlay;
+class TrainingPanel;
 class ReplayPanel;
 
 class MainWindow : public QMainWindow {
@@ -106,6 +107,11 @@ public:
     // File ▸ Replay a drive log: the log in the Replay dock (its timeline, plots and events) and the
     // rover on the map, at the log's start. Errors name the file and the line; returns whether loaded.
     bool replayDriveLog(const std::filesystem::path& file);
+    // File ▸ Open a training scenario: its site, a new plan with its start and goal, the actual
+    // traverse on the map and the Training dock, whose Score compares the plan with the actual
+    // traverse and the built-in route. `siteDir`: where the scenario's DTM and orthoimage are, by name.
+    bool openScenario(const std::filesystem::path& file, const std::optional<std::filesystem::path>& siteDir = {});
+    TrainingPanel* trainingPanel() const { return training_; }
     ReplayPanel* replayPanel() const { return replay_; }
     // The propose / validate / export panels and the Plan menu.
     WorkflowPanels* workflow() const { return workflow_; }
@@ -121,6 +127,7 @@ public:
 public slots:
     void showOpenSiteDialog();
     void showOpenPlanDialog();
+    void showOpenScenarioDialog();
     bool showSaveAsDialog();
 
 protected:
@@ -154,6 +161,8 @@ private:
     WorkflowPanels* workflow_ = nullptr;
     std::unique_ptr<TraverseOverlay> traverses_;
     ReplayPanel* replay_ = nullptr;
+    TrainingPanel* training_ = nullptr;
+    QDockWidget* trainingDock_ = nullptr;
     QDockWidget* replayDock_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QMenu* toolsMenu_ = nullptr;

@@ -11,6 +11,7 @@
 #include "studio/replay_overlay.hpp"
 #include "studio/replay_panel.hpp"
 #include "studio/route_overlay.hpp"
+#include "studio/training_panel.hpp"
 #include "studio/traverse_overlay.hpp"
 #include "studio/validation_panel.hpp"
 #include "studio/workflow_panels.hpp"
@@ -358,6 +359,46 @@ private slots:
         QVERIFY2(errors.last().contains(QStringLiteral("bad.drive.csv")) && errors.last().contains(QStringLiteral("line 5")),
                  qPrintable(errors.last()));
         QCOMPARE(panel.time(), before);
+    }
+
+    void trainingScenarioScoresThePlan() {
+        MainWindow window;
+        QStringList errors;
+        window.setErrorReporter([&](const QString&, const QString& m) { errors << m; });
+        window.setSavePrompt([](const QString&) { return MainWindow::SaveChoice::Discard; });
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const fs::path scenarios = fs::path(TRAVERSE_SOURCE_DIR) / "data" / "scenarios";
+        // The bundled scenario names ../samples/; the tests' sample site is elsewhere.
+        QVERIFY(!window.openScenario(scenarios / "missing.json", test::sampleDir()));
+        QVERIFY(errors.last().contains(QStringLiteral("missing.json")));
+        errors.clear();
+        QVERIFY(window.openScenario(scenarios / "across-the-plains.json", test::sampleDir()));
+        PlanDocument& doc = *window.planDocument();
+        QVERIFY(doc.hasStart() && doc.hasGoal());
+        const auto& scenario = *window.trainingPanel()->scenario();
+        QCOMPARE(doc.plan().route.start.e, scenario.start.e);
+        QCOMPARE(doc.plan().goal.n, scenario.goal.n);
+        QCOMPARE(window.traverses()->tracks().size(), std::size_t(1));  // the actual traverse
+
+        // The trainee's plan: here the built-in proposer's, then scored against both references.
+        ProposePanel& propose = *window.workflow()->proposePanel();
+        QSignalSpy proposed(&propose, &ProposePanel::routeProposed);
+        propose.propose();
+        QTRY_VERIFY_WITH_TIMEOUT(proposed.count() == 1, 120000);
+        TrainingPanel& training = *window.trainingPanel();
+        QSignalSpy scored(&training, &TrainingPanel::scored);
+        training.score(doc.plan());
+        QTRY_VERIFY_WITH_TIMEOUT(!training.running(), 180000);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+        QCOMPARE(scored.count(), 1);
+        const planner::ScoreCard& card = *training.card();
+        QVERIFY(card.plan.score > 0.0 && card.plan.score <= 100.0);
+        QVERIFY(card.builtin.score > 0.0);
+        // The same table as `traverse score` prints.
+        QCOMPARE(training.cardText(), QString::fromStdString(planner::scoreCardTable(card)));
+        QVERIFY(window.grab().save(artefact(QStringLiteral("studio-training.png"))));
     }
 
 private:
