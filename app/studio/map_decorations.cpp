@@ -117,4 +117,29 @@ void drawBanner(QPainter& p, const QRectF& area, const QString& text) {
     p.restore();
 }
 
+void drawRoverPose(QPainter& p, QPointF centre, double headingDeg, double len, double wid, const QColor& colour,
+                   const QColor& fill, double minArrowPx) {
+    p.save();
+    p.setRenderHint(QPainter::Antialiasing);
+    p.translate(centre);
+    p.rotate(headingDeg);  // screen rotation is clockwise, like headings
+    p.setPen(QPen(colour, 1.8));
+    p.setBrush(fill);
+    p.drawRect(QRectF(-wid / 2, -len / 2, wid, len));
+    const double arrow = std::max(len * 0.9, minArrowPx);
+    QPainterPath head;
+    head.moveTo(0, -arrow - 5);
+    head.lineTo(-6, -arrow + 7);
+    head.lineTo(6, -arrow + 7);
+    head.closeSubpath();
+    p.setPen(QPen(QColor(0, 0, 0, 170), 5, Qt::SolidLine, Qt::RoundCap));  // a dark casing under the arrow
+    p.drawLine(QPointF(0, 0), QPointF(0, -arrow));
+    p.setPen(QPen(colour, 2.5, Qt::SolidLine, Qt::RoundCap));
+    p.drawLine(QPointF(0, 0), QPointF(0, -arrow));
+    p.setPen(QPen(Qt::black, 1));
+    p.setBrush(colour);
+    p.drawPath(head);
+    p.restore();
+}
+
 }  // namespace traverse::studio

@@ -1,5 +1,7 @@
 #pragma once
 // What the map draws over the imagery: a scale bar and a north arrow.
+#include <QColor>
+#include <QPointF>
 #include <QRectF>
 #include <QString>
 
@@ -17,6 +19,11 @@ void drawScaleBar(QPainter& painter, const QRectF& area, double metresPerPixel);
 // A north arrow in the top-right corner of `area`. The map is drawn north-up in the map frame, so
 // the arrow shows the frame's grid north.
 void drawNorthArrow(QPainter& painter, const QRectF& area);
+// A rover seen from above at `centre`: its body (lengthPx along the heading, widthPx across) in
+// `colour` filled with `fill`, and a heading arrow at least minArrowPx long. Headings are degrees
+// clockwise from north, as on the north-up map.
+void drawRoverPose(QPainter& painter, QPointF centre, double headingDeg, double lengthPx, double widthPx,
+                   const QColor& colour, const QColor& fill, double minArrowPx = 30.0);
 // A one-line notice centred at the top of `area`, on a dark panel.
 void drawBanner(QPainter& painter, const QRectF& area, const QString& text);
 

@@ -1,5 +1,7 @@
 #include "studio/replay_overlay.hpp"
 
+#include "studio/map_decorations.hpp"
+
 #include "studio/map_view.hpp"
 #include "studio/map_viewport.hpp"
 #include "studio/plan_document.hpp"
@@ -152,27 +154,14 @@ void ReplayOverlay::paint(QPainter& p, const MapViewport& v) {
     // The rover: its body at the heading (at least a few pixels so it shows zoomed out) and an arrow.
     const auto& rover = doc_.plan().rover;
     const double len = std::max(rover.bodyLengthM / mpp, 8.0), wid = std::max(rover.bodyWidthM / mpp, 7.0);
-    p.translate(c);
-    p.rotate(s.headingDeg);  // screen rotation is clockwise, like headings
-    p.setPen(QPen(Qt::black, 3.0));
+    p.setPen(QPen(Qt::black, 3.0));  // a dark outline first, for contrast on bright ground
     p.setBrush(Qt::NoBrush);
+    p.save();
+    p.translate(c);
+    p.rotate(s.headingDeg);
     p.drawRect(QRectF(-wid / 2, -len / 2, wid, len));
-    p.setPen(QPen(kRover, 1.8));
-    p.setBrush(QColor(kRover.red(), kRover.green(), kRover.blue(), 110));
-    p.drawRect(QRectF(-wid / 2, -len / 2, wid, len));
-    const double arrow = std::max(len * 0.9, 28.0);
-    QPainterPath head;
-    head.moveTo(0, -arrow - 5);
-    head.lineTo(-6, -arrow + 7);
-    head.lineTo(6, -arrow + 7);
-    head.closeSubpath();
-    p.setPen(QPen(kCasing, 5, Qt::SolidLine, Qt::RoundCap));
-    p.drawLine(QPointF(0, 0), QPointF(0, -arrow));
-    p.setPen(QPen(kRover, 2.5, Qt::SolidLine, Qt::RoundCap));
-    p.drawLine(QPointF(0, 0), QPointF(0, -arrow));
-    p.setPen(QPen(Qt::black, 1));
-    p.setBrush(kRover);
-    p.drawPath(head);
+    p.restore();
+    drawRoverPose(p, c, s.headingDeg, len, wid, kRover, QColor(kRover.red(), kRover.green(), kRover.blue(), 110), 28.0);
     p.restore();
     p.save();
     p.setRenderHint(QPainter::Antialiasing);

@@ -1,5 +1,7 @@
 #include "studio/route_overlay.hpp"
 
+#include "studio/map_decorations.hpp"
+
 #include "studio/map_view.hpp"
 #include "studio/map_viewport.hpp"
 
@@ -361,27 +363,8 @@ void RouteOverlay::paint(QPainter& p, const MapViewport& v) {
             if (startHeadingDeg_) pose.headingDeg = *startHeadingDeg_;
         }
         const QPointF c = v.toScreen({pose.e, pose.n});
-        p.save();
-        p.translate(c);
-        p.rotate(pose.headingDeg);  // screen rotation is clockwise, like headings
-        const double len = plan.rover.bodyLengthM / mpp, wid = plan.rover.bodyWidthM / mpp;
-        p.setPen(QPen(kStartColor, 1.5));
-        p.setBrush(QColor(60, 230, 110, 60));
-        p.drawRect(QRectF(-wid / 2, -len / 2, wid, len));
-        const double arrow = std::max(len * 0.9, 30.0);
-        QPainterPath head;
-        head.moveTo(0, -arrow - 4);
-        head.lineTo(-6, -arrow + 8);
-        head.lineTo(6, -arrow + 8);
-        head.closeSubpath();
-        p.setPen(QPen(kCasing, 5, Qt::SolidLine, Qt::RoundCap));
-        p.drawLine(QPointF(0, 0), QPointF(0, -arrow));
-        p.setPen(QPen(kStartColor, 2.5, Qt::SolidLine, Qt::RoundCap));
-        p.drawLine(QPointF(0, 0), QPointF(0, -arrow));
-        p.setPen(QPen(Qt::black, 1));
-        p.setBrush(kStartColor);
-        p.drawPath(head);
-        p.restore();
+        drawRoverPose(p, c, pose.headingDeg, plan.rover.bodyLengthM / mpp, plan.rover.bodyWidthM / mpp, kStartColor,
+                      QColor(60, 230, 110, 60));
         p.setPen(QPen(Qt::black, 1.5));
         p.setBrush(kStartColor);
         p.drawEllipse(c, 6, 6);
