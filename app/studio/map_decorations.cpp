@@ -117,6 +117,23 @@ void drawBanner(QPainter& p, const QRectF& area, const QString& text) {
     p.restore();
 }
 
+void drawMapLabel(QPainter& p, QPointF at, const QString& text, const QColor& colour, const QSizeF& size,
+                  bool leftOf) {
+    QRectF box = QRectF(p.fontMetrics().boundingRect(text)).adjusted(-5, -3, 5, 3);
+    box.moveTopLeft(at + QPointF(0, -box.height() / 2));
+    if (leftOf) box.moveRight(at.x());
+    if (box.left() < 4) box.moveLeft(4);
+    if (box.right() > size.width() - 4) box.moveRight(at.x() - 24);
+    if (box.top() < 4) box.moveTop(4);
+    p.save();
+    p.setPen(Qt::NoPen);
+    p.setBrush(QColor(0, 0, 0, 190));
+    p.drawRoundedRect(box, 3, 3);
+    p.setPen(colour);
+    p.drawText(box, Qt::AlignCenter, text);
+    p.restore();
+}
+
 void drawRoverPose(QPainter& p, QPointF centre, double headingDeg, double len, double wid, const QColor& colour,
                    const QColor& fill, double minArrowPx) {
     p.save();

@@ -3,6 +3,7 @@
 #include <QColor>
 #include <QPointF>
 #include <QRectF>
+#include <QSizeF>
 #include <QString>
 
 class QPainter;
@@ -24,6 +25,10 @@ void drawNorthArrow(QPainter& painter, const QRectF& area);
 // clockwise from north, as on the north-up map.
 void drawRoverPose(QPainter& painter, QPointF centre, double headingDeg, double lengthPx, double widthPx,
                    const QColor& colour, const QColor& fill, double minArrowPx = 30.0);
+// A label on the map in a dark box, vertically centred on `at` with its left edge there (its right
+// edge when `leftOf`), kept inside a view of `viewSize` (it flips to the left at the right edge).
+void drawMapLabel(QPainter& painter, QPointF at, const QString& text, const QColor& colour, const QSizeF& viewSize,
+                  bool leftOf = false);
 // A one-line notice centred at the top of `area`, on a dark panel.
 void drawBanner(QPainter& painter, const QRectF& area, const QString& text);
 

@@ -28,21 +28,6 @@ const QColor kDeviation(255, 60, 200);   // the off-plan line
 
 QString tr(const char* s) { return QCoreApplication::translate("ReplayOverlay", s); }
 
-// A label in a dark box, its left edge at `at` (its right edge when `leftOf`), kept on screen.
-void drawLabel(QPainter& p, QPointF at, const QString& text, const QColor& colour, const QSizeF& size,
-               bool leftOf = false) {
-    QRectF box = QRectF(p.fontMetrics().boundingRect(text)).adjusted(-5, -3, 5, 3);
-    box.moveTopLeft(at + QPointF(0, -box.height() / 2));
-    if (leftOf) box.moveRight(at.x());
-    if (box.left() < 4) box.moveLeft(4);
-    if (box.right() > size.width() - 4) box.moveRight(at.x() - 24);
-    if (box.top() < 4) box.moveTop(4);
-    p.setPen(Qt::NoPen);
-    p.setBrush(QColor(0, 0, 0, 190));
-    p.drawRoundedRect(box, 3, 3);
-    p.setPen(colour);
-    p.drawText(box, Qt::AlignCenter, text);
-}
 
 QPainterPath polyline(const std::vector<terrain::MapPoint>& pts, const MapViewport& v) {
     QPainterPath path(v.toScreen(pts.front()));
@@ -116,7 +101,7 @@ void ReplayOverlay::paint(QPainter& p, const MapViewport& v) {
         p.drawPath(path);
         p.setPen(QPen(kPlanned, 2.5, Qt::DashLine, Qt::RoundCap, Qt::RoundJoin));
         p.drawPath(path);
-        drawLabel(p, v.toScreen(route.back()) + QPointF(10, 14), tr("planned"), kPlanned, v.size());
+        drawMapLabel(p, v.toScreen(route.back()) + QPointF(10, 14), tr("planned"), kPlanned, v.size());
     }
 
     // The trail driven so far.
@@ -147,7 +132,7 @@ void ReplayOverlay::paint(QPainter& p, const MapViewport& v) {
         p.setBrush(Qt::NoBrush);
         // On the plan's side of the line, clear of the rover's own label.
         const bool left = q.x() < c.x();
-        drawLabel(p, q + QPointF(left ? -10 : 10, 0), tr("%1 m off plan").arg(d->distanceM, 0, 'f', 1),
+        drawMapLabel(p, q + QPointF(left ? -10 : 10, 0), tr("%1 m off plan").arg(d->distanceM, 0, 'f', 1),
                   kDeviation.lighter(130), v.size(), left);
     }
 
@@ -165,7 +150,7 @@ void ReplayOverlay::paint(QPainter& p, const MapViewport& v) {
     p.restore();
     p.save();
     p.setRenderHint(QPainter::Antialiasing);
-    drawLabel(p, c + QPointF(16, -20),
+    drawMapLabel(p, c + QPointF(16, -20),
               tr("t %1 s  %2\u00b0  tilt %3\u00b0").arg(s.timeS, 0, 'f', 1).arg(s.headingDeg, 0, 'f', 0).arg(s.tiltDeg, 0, 'f', 1),
               kRover.lighter(140), v.size());
     p.restore();

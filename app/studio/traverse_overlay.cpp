@@ -1,5 +1,6 @@
 #include "studio/traverse_overlay.hpp"
 
+#include "studio/map_decorations.hpp"
 #include "studio/map_view.hpp"
 #include "studio/map_viewport.hpp"
 
@@ -70,14 +71,7 @@ void TraverseOverlay::paint(QPainter& p, const MapViewport& v) {
         p.drawEllipse(a, 5, 5);
         p.drawRect(QRectF(b.x() - 5, b.y() - 5, 10, 10));
         const QString label = t.name + (t.outside ? QStringLiteral(" (%1 points outside the site)").arg(t.outside) : QString());
-        QRectF box = QRectF(p.fontMetrics().boundingRect(label)).adjusted(-4, -2, 4, 2);
-        box.moveTopLeft(b + QPointF(10, -box.height() / 2));
-        if (box.right() > v.size().width() - 4) box.moveRight(b.x() - 10);  // keep it on screen
-        p.setPen(Qt::NoPen);
-        p.setBrush(QColor(0, 0, 0, 170));
-        p.drawRoundedRect(box, 3, 3);
-        p.setPen(t.colour);
-        p.drawText(box, Qt::AlignCenter, label);
+        drawMapLabel(p, b + QPointF(10, 0), label, t.colour, v.size());
     }
 }
 

@@ -98,7 +98,7 @@ BuildResult buildRoute(const terrain::HazardMaps& maps, const twin::RoverConfig&
             s.to = to;
             s.provenance = {p.source(), prop.transcript, attempt, repairing};
             out.route.segments.push_back(s);
-            pose.headingDeg = std::fmod(std::atan2(to.e - from.e, to.n - from.n) * 180.0 / M_PI + 360.0, 360.0);
+            pose.headingDeg = terrain::bearingDeg(from, to);
             pose.e = to.e;
             pose.n = to.n;
             from = to;

@@ -42,7 +42,7 @@ twin::Sequence routeToSequence(const Route& route, const terrain::HazardMaps& ma
     for (const auto& s : route.segments) {
         const double len = std::hypot(s.to.e - from.e, s.to.n - from.n);
         if (len < 1e-6) continue;
-        const double h = std::fmod(std::atan2(s.to.e - from.e, s.to.n - from.n) * 180.0 / M_PI + 360.0, 360.0);
+        const double h = terrain::bearingDeg(from, s.to);
         double turn = std::fmod(h - heading + 540.0, 360.0) - 180.0;
         if (std::abs(turn) > 1.0) seq.commands.push_back(twin::TurnTo{h});
         heading = h;

@@ -54,4 +54,20 @@ MapExtent GeoTransform::extent(int cols, int rows) const {
     return e;
 }
 
+double bearingDeg(MapPoint from, MapPoint to) {
+    return std::fmod(std::atan2(to.e - from.e, to.n - from.n) * 180.0 / M_PI + 360.0, 360.0);
+}
+
+double wrapDeg(double a) {
+    a = std::fmod(a, 360.0);
+    return a < 0.0 ? a + 360.0 : a;
+}
+
+double turnDeg(double a, double b) {
+    double d = std::fmod(b - a, 360.0);
+    if (d > 180.0) d -= 360.0;
+    if (d <= -180.0) d += 360.0;
+    return d;
+}
+
 }  // namespace traverse::terrain

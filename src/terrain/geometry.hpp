@@ -69,4 +69,12 @@ private:
     std::array<double, 6> g_{0.0, 1.0, 0.0, 0.0, 0.0, -1.0};
 };
 
+// Angles of the map frame, degrees clockwise from north (grid north).
+// The bearing from one point to another, in [0, 360).
+double bearingDeg(MapPoint from, MapPoint to);
+// An angle brought into [0, 360).
+double wrapDeg(double a);
+// The signed smallest rotation from heading a to heading b, in (-180, 180].
+double turnDeg(double a, double b);
+
 }  // namespace traverse::terrain

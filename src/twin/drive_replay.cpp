@@ -15,17 +15,6 @@ namespace {
 constexpr double kDeg = M_PI / 180.0;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double wrap360(double a) {
-    a = std::fmod(a, 360.0);
-    return a < 0.0 ? a + 360.0 : a;
-}
-// Signed smallest rotation from a to b, degrees in (-180, 180].
-double deltaDeg(double a, double b) {
-    double d = std::fmod(b - a, 360.0);
-    if (d > 180.0) d -= 360.0;
-    if (d <= -180.0) d += 360.0;
-    return d;
-}
 
 double lerp(double a, double b, double f) {
     if (std::isnan(a)) return b;
@@ -79,8 +68,8 @@ ReplayState interpolate(const DriveLog& log, const Columns& c, std::size_t i, do
     auto v = [&](std::size_t col) { return lerp(s.at(i, col), s.at(j, col), f); };
     auto angle = [&](std::size_t col) {
         const double a = s.at(i, col), b = s.at(j, col);
-        if (std::isnan(a) || std::isnan(b)) return wrap360(std::isnan(a) ? b : a);
-        return wrap360(a + f * deltaDeg(a, b));
+        if (std::isnan(a) || std::isnan(b)) return terrain::wrapDeg(std::isnan(a) ? b : a);
+        return terrain::wrapDeg(a + f * terrain::turnDeg(a, b));
     };
     ReplayState st;
     st.timeS = t;

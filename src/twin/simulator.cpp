@@ -14,17 +14,7 @@ namespace {
 constexpr double kDeg = M_PI / 180.0;
 constexpr double kMarsGravity = 3.711;  // m/s^2
 
-double wrapDeg(double a) {
-    a = std::fmod(a, 360.0);
-    return a < 0.0 ? a + 360.0 : a;
-}
-// Signed smallest rotation from a to b, degrees in (-180, 180].
-double deltaDeg(double a, double b) {
-    double d = std::fmod(b - a, 360.0);
-    if (d > 180.0) d -= 360.0;
-    if (d <= -180.0) d += 360.0;
-    return d;
-}
+using terrain::wrapDeg;
 
 // One simulation: the state and the stepping, command by command.
 class Run {
@@ -64,7 +54,7 @@ private:
         onboardMaxTimeS_ = c.maxTimeS;
         return true;
     }
-    bool exec(const TurnTo& c, int idx) { return turn(deltaDeg(believed_.headingDeg, c.headingDeg), idx); }
+    bool exec(const TurnTo& c, int idx) { return turn(terrain::turnDeg(believed_.headingDeg, c.headingDeg), idx); }
     bool exec(const TurnBy& c, int idx) { return turn(c.angleDeg, idx); }
     bool exec(const DriveStraight& c, int idx) { return drive(c.distanceM, 0.0, DriveMode::Blind, idx); }
     bool exec(const DriveArc& c, int idx) { return drive(c.lengthM, 1.0 / c.radiusM, DriveMode::Blind, idx); }
@@ -82,7 +72,7 @@ private:
                 return true;
             }
             const double bearing = wrapDeg(std::atan2(de, dn) / kDeg);
-            const double turnNeeded = deltaDeg(believed_.headingDeg, bearing);
+            const double turnNeeded = terrain::turnDeg(believed_.headingDeg, bearing);
             if (std::abs(turnNeeded) > 10.0) {
                 if (!turn(turnNeeded, idx)) return false;
                 continue;

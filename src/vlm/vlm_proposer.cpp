@@ -16,15 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-// The loop's own arithmetic for the pose after a segment (route_builder.cpp), so that a predicted
+// The pose after a segment, as the loop computes it (the same bearing function), so that a predicted
 // pose compares equal to the one the loop reaches.
-twin::Pose poseAfter(terrain::MapPoint from, terrain::MapPoint to) {
-    twin::Pose p;
-    p.headingDeg = std::fmod(std::atan2(to.e - from.e, to.n - from.n) * 180.0 / M_PI + 360.0, 360.0);
-    p.e = to.e;
-    p.n = to.n;
-    return p;
-}
+twin::Pose poseAfter(terrain::MapPoint from, terrain::MapPoint to) { return {to.e, to.n, terrain::bearingDeg(from, to)}; }
 
 bool samePose(const twin::Pose& a, const twin::Pose& b) {
     return std::abs(a.e - b.e) < 1e-6 && std::abs(a.n - b.n) < 1e-6 &&
