@@ -254,8 +254,6 @@ TEST_CASE("a server without response_format support gets the request again, and 
 }
 
 TEST_CASE("an unreachable server is retried, then reported by host") {
-    ModelServer server;
-    const std::string url = server.baseUrl();
     ProviderConfig cfg;
     {
         ModelServer closed;  // bound, then gone: nothing listens on its port any more
