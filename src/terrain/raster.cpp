@@ -1,5 +1,6 @@
 #include "terrain/raster.hpp"
 
+#include "terrain/detail/float_tiles.hpp"
 #include "terrain/detail/gdal_util.hpp"
 #include "terrain/error.hpp"
 
@@ -9,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
 #include <limits>
 #include <mutex>
 #include <tuple>
@@ -114,17 +117,24 @@ Raster Raster::reopen(const ReopenSpec& spec) {
 
 Raster Raster::reopen() const { return reopen(reopenSpec()); }
 
-Raster::Raster(Raster&& o) noexcept : ds_(o.ds_), info_(std::move(o.info_)) { o.ds_ = nullptr; }
+Raster::Raster(Raster&& o) noexcept
+    : ds_(o.ds_), info_(std::move(o.info_)), tiles_(std::move(o.tiles_)), tilesChecked_(o.tilesChecked_) {
+    o.ds_ = nullptr;
+}
 Raster& Raster::operator=(Raster&& o) noexcept {
     if (this != &o) {
+        tiles_.reset();
         if (ds_) GDALClose(static_cast<GDALDatasetH>(ds_));
         ds_ = o.ds_;
         info_ = std::move(o.info_);
+        tiles_ = std::move(o.tiles_);
+        tilesChecked_ = o.tilesChecked_;
         o.ds_ = nullptr;
     }
     return *this;
 }
 Raster::~Raster() {
+    tiles_.reset();
     if (ds_) GDALClose(static_cast<GDALDatasetH>(ds_));
 }
 
@@ -224,7 +234,15 @@ Grid<std::uint8_t> Raster::readResampledBytes(PixelWindow w, int outCols, int ou
 }
 
 void Raster::readRows(int row0, int rows, float* dst) const {
-    read({0, row0, info_.cols, rows}, 0, 1, dst, info_.cols, rows, GDT_Float32);
+    if (!tilesChecked_) {
+        tilesChecked_ = true;
+        const char* direct = std::getenv("TRAVERSE_DIRECT_TIFF");
+        if (!direct || std::string_view(direct) != "0") tiles_ = detail::FloatTiles::open(ds_, info_.path, info_.noData);
+    }
+    if (tiles_ && rows > 0 && row0 >= 0 && row0 + rows <= info_.rows)
+        tiles_->readRows(row0, rows, dst);
+    else
+        read({0, row0, info_.cols, rows}, 0, 1, dst, info_.cols, rows, GDT_Float32);
     applyScale(dst, std::size_t(rows) * std::size_t(info_.cols));
 }
 

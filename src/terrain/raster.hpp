@@ -13,6 +13,10 @@
 
 namespace traverse::terrain {
 
+namespace detail {
+class FloatTiles;
+}
+
 struct OverviewInfo {
     int cols = 0;
     int rows = 0;
@@ -83,7 +87,10 @@ public:
     // average resampling).
     Grid<std::uint8_t> readResampledBytes(PixelWindow window, int outCols, int outRows, int band = 1) const;
 
-    // Reads full-resolution rows [row0, row0 + rows) of band 1 into dst (rows * cols floats).
+    // Reads full-resolution rows [row0, row0 + rows) of band 1 into dst (rows * cols floats). A tiled
+    // float32 GeoTIFF, uncompressed or DEFLATE (the usual DTM), is decoded directly, bit-identical
+    // to GDAL and several times faster (detail/float_tiles.hpp); TRAVERSE_DIRECT_TIFF=0 reads it
+    // through GDAL instead.
     void readRows(int row0, int rows, float* dst) const;
 
     // For terrain internals only (co-registration wraps a file in a warped VRT).
@@ -98,6 +105,9 @@ private:
 
     void* ds_ = nullptr;  // GDALDatasetH
     RasterInfo info_;
+    // The direct decoder for readRows, made on first use (null: GDAL reads the file).
+    mutable std::unique_ptr<detail::FloatTiles> tiles_;
+    mutable bool tilesChecked_ = false;
 };
 
 // Statistics of band 1 over all valid cells of a level (0 = full resolution), streaming row blocks.
