@@ -13,6 +13,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <memory>
 #include <vector>
 
 namespace traverse::terrain {
@@ -150,10 +151,19 @@ HazardSummary summarise(const Stats& s, const DemGeometry& dem, std::chrono::ste
 
 namespace {
 
+// A buffer left uninitialised: the pipeline's buffers are written before they are read, and zeroing
+// ~90 MB up front would cost the start of every run a serial page-faulting pass.
+template <class T>
+struct Buffer {
+    std::unique_ptr<T[]> p;
+    explicit Buffer(std::size_t n) : p(new T[n]) {}
+    T* data() const { return p.get(); }
+};
+
 // One block's worth of every output layer.
 struct OutputBuffers {
-    std::vector<float> slope, rough, step, cost;
-    std::vector<std::uint8_t> unknown, hazard;
+    Buffer<float> slope, rough, step, cost;
+    Buffer<std::uint8_t> unknown, hazard;
     explicit OutputBuffers(std::size_t n) : slope(n), rough(n), step(n), cost(n), unknown(n), hazard(n) {}
     void attach(Kernel& k) {
         k.slope = slope.data();
@@ -182,8 +192,8 @@ HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, co
     // A pipeline of three stages over blocks of rows: while block i is computed, block i+1 is read
     // and block i-1 is handed to the sink (which compresses and writes), each on its own thread.
     // Two input and two output buffers; memory stays proportional to the block size.
-    std::vector<float> in[2] = {std::vector<float>(std::size_t(blockRows + 2 * H) * cols),
-                                std::vector<float>(std::size_t(blockRows + 2 * H) * cols)};
+    Buffer<float> in[2] = {Buffer<float>(std::size_t(blockRows + 2 * H) * cols),
+                           Buffer<float>(std::size_t(blockRows + 2 * H) * cols)};
     OutputBuffers out[2] = {OutputBuffers(std::size_t(blockRows) * cols), OutputBuffers(std::size_t(blockRows) * cols)};
     // Rows [a, b) of block i go into in[i % 2]. The rows it shares with block i - 1 (the halo) are
     // copied from that block's buffer, so the reader sees each row once, in order: a compressed
@@ -226,7 +236,7 @@ HazardSummary computeHazards(const DemGeometry& dem, const RowReader& reader, co
         checkStop(options);
         const int r1 = std::min(dem.rows, r0 + blockRows);
         const int a = std::max(0, r0 - H), b = std::min(dem.rows, r1 + H);
-        std::vector<float>& buf = in[i % 2];
+        const Buffer<float>& buf = in[i % 2];
         reading.get();  // rethrows a read failure
         if (r1 < dem.rows) reading = std::async(std::launch::async, [&, i] { readBlock(i + 1); });
         k.in = buf.data();

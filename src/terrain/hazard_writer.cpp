@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
+#include <future>
 #include <optional>
 #include <cstdlib>
 #include <random>
@@ -26,8 +28,11 @@ Compression parseCompression(const std::string& name) {
 }
 
 struct HazardGeoTiffWriter::Impl {
-    std::vector<std::uint16_t> u16;  // encoding scratch, one block
-    std::vector<std::uint8_t> u8;
+    struct Lane {
+        std::vector<std::uint16_t> u16;  // encoding scratch, one block
+        std::vector<std::uint8_t> u8;
+    };
+    std::array<Lane, 2> lanes;
     fs::path outDir, tmpDir;
     bool createdOutDir = false;
     bool committed = false;
@@ -46,6 +51,9 @@ struct HazardGeoTiffWriter::Impl {
 };
 
 namespace {
+
+// The layers (by index in kAllHazardLayers) each writing lane takes.
+constexpr std::array<std::array<std::size_t, 3>, 2> kLaneLayers = {{{2, 0, 3}, {1, 5, 4}}};
 
 // How each layer is stored: slope in hundredths of a degree, roughness and step in millimetres, as
 // UInt16 (65535 = nodata); cost as 0..254 in a byte (254 = 1.0 = hard hazard). Each file carries its
@@ -133,11 +141,9 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
         impl_->names[i] = fs::path(std::string(layerName(layer)) + ".tif");
         const fs::path p = impl_->tmpDir / impl_->names[i];
         std::vector<std::string> opts = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
-                                         std::string("COMPRESS=") + comp, "NUM_THREADS=ALL_CPUS", "BIGTIFF=IF_SAFER"};
+                                         std::string("COMPRESS=") + comp, "BIGTIFF=IF_SAFER"};
         if (compression == Compression::Deflate) opts.push_back("ZLEVEL=1");
         if (compression == Compression::Zstd) opts.push_back("ZSTD_LEVEL=1");
-        // Horizontal differencing makes the smooth integer fields smaller at no measurable cost.
-        if (compression != Compression::None && st.type == GDT_UInt16) opts.push_back("PREDICTOR=2");
         std::vector<char*> copts;
         for (auto& o : opts) copts.push_back(o.data());
         copts.push_back(nullptr);
@@ -163,6 +169,7 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
             GDALSetMetadataItem(d, "TRAVERSE_HAZARD_BITS", "1=slope 2=step 4=roughness 8=unknown", nullptr);
         if (layer == HazardLayer::Cost)
             GDALSetMetadataItem(d, "TRAVERSE_COST_ENCODING", "cost = value / 254; 254 = hard hazard", nullptr);
+        GDALFlushCache(d);
     }
 }
 
@@ -170,27 +177,55 @@ HazardGeoTiffWriter::~HazardGeoTiffWriter() = default;
 
 void HazardGeoTiffWriter::consume(const HazardBlock& b) {
     const std::size_t n = std::size_t(b.rows) * std::size_t(b.cols);
-    auto write = [&](std::size_t i, const void* data, GDALDataType type) {
+    // Encodes layer i (kAllHazardLayers order: slope, roughness, step, unknown, hazard, cost) into
+    // the lane's scratch, writes it and compresses its tiles at once, on the calling thread.
+    auto write = [&](std::size_t i, Impl::Lane& lane) {
+        const void* data = nullptr;
+        GDALDataType type = GDT_Byte;
+        switch (i) {
+            case 0: encodeU16(b.slope, n, 100.0f, lane.u16.data()); break;
+            case 1: encodeU16(b.roughness, n, 1000.0f, lane.u16.data()); break;
+            case 2: encodeU16(b.step, n, 1000.0f, lane.u16.data()); break;
+            case 3: data = b.unknown; break;
+            case 4: data = b.hazard; break;
+            default: encodeCost(b.cost, n, lane.u8.data()); data = lane.u8.data(); break;
+        }
+        if (i <= 2) {
+            data = lane.u16.data();
+            type = GDT_UInt16;
+        }
         detail::GdalErrorScope scope;
         GDALRasterBandH band = GDALGetRasterBand(impl_->ds[i], 1);
         if (GDALRasterIO(band, GF_Write, 0, b.row0, b.cols, b.rows, const_cast<void*>(data), b.cols, b.rows, type, 0,
-                         0) != CE_None)
+                         0) != CE_None ||
+            GDALFlushRasterCache(band) != CE_None)
             throw Error(Error::Kind::Io, (impl_->tmpDir / impl_->names[i]).string() + ": write failed (" +
                                              detail::GdalErrorScope::lastMessage() + ")");
     };
-    impl_->u16.resize(n);
-    impl_->u8.resize(n);
-    // kAllHazardLayers order: slope, roughness, step, unknown, hazard, cost
-    encodeU16(b.slope, n, 100.0f, impl_->u16.data());
-    write(0, impl_->u16.data(), GDT_UInt16);
-    encodeU16(b.roughness, n, 1000.0f, impl_->u16.data());
-    write(1, impl_->u16.data(), GDT_UInt16);
-    encodeU16(b.step, n, 1000.0f, impl_->u16.data());
-    write(2, impl_->u16.data(), GDT_UInt16);
-    write(3, b.unknown, GDT_Byte);
-    write(4, b.hazard, GDT_Byte);
-    encodeCost(b.cost, n, impl_->u8.data());
-    write(5, impl_->u8.data(), GDT_Byte);
+    for (auto& lane : impl_->lanes) {
+        lane.u16.resize(n);
+        lane.u8.resize(n);
+    }
+    // Compression is most of the work: the layers go out in two lanes of about equal cost (step and
+    // slope; roughness and cost), each compressing its own tiles, so that no tile waits in GDAL's
+    // cache for another thread and GDAL's own compression threads (which cost more in handing
+    // tiles over than they gain here) are not needed.
+    auto lane = [&](int l) {
+        for (const std::size_t i : kLaneLayers[l]) write(i, impl_->lanes[std::size_t(l)]);
+    };
+    std::future<void> other = std::async(std::launch::async, lane, 1);
+    std::exception_ptr failure;
+    try {
+        lane(0);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    try {
+        other.get();
+    } catch (...) {
+        if (!failure) failure = std::current_exception();
+    }
+    if (failure) std::rethrow_exception(failure);
 }
 
 std::vector<fs::path> HazardGeoTiffWriter::commit() {
