@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
 #include <exception>
-#include <future>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <cstdlib>
 #include <random>
@@ -28,18 +31,43 @@ Compression parseCompression(const std::string& name) {
 }
 
 struct HazardGeoTiffWriter::Impl {
-    struct Lane {
-        std::vector<std::uint16_t> u16;  // encoding scratch, one block
-        std::vector<std::uint8_t> u8;
+    // A block's layers, encoded, owned by the writer until every layer of it is in its file.
+    struct Encoded {
+        int row0 = 0, rows = 0, cols = 0;
+        std::array<std::vector<std::uint8_t>, 6> layer;  // stored values (UInt16 as host-order bytes)
+        std::array<bool, 6> taken{}, written{};
     };
-    std::array<Lane, 2> lanes;
     fs::path outDir, tmpDir;
     bool createdOutDir = false;
     bool committed = false;
     std::array<GDALDatasetH, 6> ds{};
     std::array<fs::path, 6> names;
 
+    // Compression runs on worker threads, one layer of one block at a time; a layer's blocks go
+    // out in order, and no two threads touch one file (GDAL handles are not shared).
+    std::mutex m;
+    std::condition_variable changed;
+    std::deque<std::unique_ptr<Encoded>> queue;  // oldest first
+    std::vector<std::unique_ptr<Encoded>> spare;  // recycled buffers
+    std::array<bool, 6> busy{};
+    std::exception_ptr failure;
+    bool stopping = false;
+    std::vector<std::thread> workers;
+
+    void work();
+    void write(std::size_t layer, const Encoded& e);
+    void stopWorkers() {
+        {
+            std::lock_guard lock(m);
+            stopping = true;
+        }
+        changed.notify_all();
+        for (auto& w : workers) w.join();
+        workers.clear();
+    }
+
     ~Impl() {
+        stopWorkers();
         for (auto& d : ds)
             if (d) GDALClose(d);
         if (!committed) {
@@ -52,8 +80,9 @@ struct HazardGeoTiffWriter::Impl {
 
 namespace {
 
-// The layers (by index in kAllHazardLayers) each writing lane takes.
-constexpr std::array<std::array<std::size_t, 3>, 2> kLaneLayers = {{{2, 0, 3}, {1, 5, 4}}};
+// The layers by index in kAllHazardLayers, the costliest to compress first (step, roughness, cost,
+// slope, hazard, unknown).
+constexpr std::array<std::size_t, 6> kLayersByCost = {2, 1, 5, 0, 4, 3};
 
 // How each layer is stored: slope in hundredths of a degree, roughness and step in millimetres, as
 // UInt16 (65535 = nodata); cost as 0..254 in a byte (254 = 1.0 = hard hazard). Each file carries its
@@ -175,60 +204,120 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
 
 HazardGeoTiffWriter::~HazardGeoTiffWriter() = default;
 
+namespace {
+// Blocks encoded and waiting for their layers to be written, at most (memory stays bounded: 9 bytes
+// a cell for each).
+constexpr std::size_t kMaxQueued = 2;
+}  // namespace
+
+void HazardGeoTiffWriter::Impl::write(std::size_t i, const Encoded& e) {
+    detail::GdalErrorScope scope;
+    GDALRasterBandH band = GDALGetRasterBand(ds[i], 1);
+    const GDALDataType type = storageOf(kAllHazardLayers[i]).type;
+    // Written and compressed at once, on this thread: no tile waits in GDAL's cache for another
+    // thread to evict it, and GDAL's own compression threads (which cost more in handing tiles over
+    // than they gain here) are not needed.
+    if (GDALRasterIO(band, GF_Write, 0, e.row0, e.cols, e.rows, const_cast<std::uint8_t*>(e.layer[i].data()), e.cols,
+                     e.rows, type, 0, 0) != CE_None ||
+        GDALFlushRasterCache(band) != CE_None)
+        throw Error(Error::Kind::Io,
+                    (tmpDir / names[i]).string() + ": write failed (" + detail::GdalErrorScope::lastMessage() + ")");
+}
+
+void HazardGeoTiffWriter::Impl::work() {
+    std::unique_lock lock(m);
+    for (;;) {
+        if (stopping || failure) return;
+        // The oldest block's costliest layer that no thread is writing.
+        Encoded* block = nullptr;
+        std::size_t layer = 0;
+        for (auto& e : queue) {
+            for (const std::size_t i : kLayersByCost)
+                if (!e->taken[i] && !busy[i]) {
+                    block = e.get();
+                    layer = i;
+                    break;
+                }
+            if (block) break;
+        }
+        if (!block) {
+            changed.wait(lock);
+            continue;
+        }
+        block->taken[layer] = true;
+        busy[layer] = true;
+        lock.unlock();
+        std::exception_ptr error;
+        try {
+            write(layer, *block);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        lock.lock();
+        busy[layer] = false;
+        block->written[layer] = true;
+        if (error && !failure) failure = error;
+        while (!queue.empty() && std::all_of(queue.front()->written.begin(), queue.front()->written.end(),
+                                             [](bool w) { return w; })) {
+            spare.push_back(std::move(queue.front()));
+            queue.pop_front();
+        }
+        changed.notify_all();
+    }
+}
+
 void HazardGeoTiffWriter::consume(const HazardBlock& b) {
     const std::size_t n = std::size_t(b.rows) * std::size_t(b.cols);
-    // Encodes layer i (kAllHazardLayers order: slope, roughness, step, unknown, hazard, cost) into
-    // the lane's scratch, writes it and compresses its tiles at once, on the calling thread.
-    auto write = [&](std::size_t i, Impl::Lane& lane) {
-        const void* data = nullptr;
-        GDALDataType type = GDT_Byte;
-        switch (i) {
-            case 0: encodeU16(b.slope, n, 100.0f, lane.u16.data()); break;
-            case 1: encodeU16(b.roughness, n, 1000.0f, lane.u16.data()); break;
-            case 2: encodeU16(b.step, n, 1000.0f, lane.u16.data()); break;
-            case 3: data = b.unknown; break;
-            case 4: data = b.hazard; break;
-            default: encodeCost(b.cost, n, lane.u8.data()); data = lane.u8.data(); break;
+    std::unique_ptr<Impl::Encoded> e;
+    {
+        std::unique_lock lock(impl_->m);
+        impl_->changed.wait(lock, [&] { return impl_->failure || impl_->queue.size() < kMaxQueued; });
+        if (impl_->failure) std::rethrow_exception(impl_->failure);
+        if (impl_->workers.empty()) {
+            const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+            for (unsigned t = 0; t < std::min(cores, 6u); ++t) impl_->workers.emplace_back([this] { impl_->work(); });
         }
-        if (i <= 2) {
-            data = lane.u16.data();
-            type = GDT_UInt16;
+        if (!impl_->spare.empty()) {
+            e = std::move(impl_->spare.back());
+            impl_->spare.pop_back();
         }
-        detail::GdalErrorScope scope;
-        GDALRasterBandH band = GDALGetRasterBand(impl_->ds[i], 1);
-        if (GDALRasterIO(band, GF_Write, 0, b.row0, b.cols, b.rows, const_cast<void*>(data), b.cols, b.rows, type, 0,
-                         0) != CE_None ||
-            GDALFlushRasterCache(band) != CE_None)
-            throw Error(Error::Kind::Io, (impl_->tmpDir / impl_->names[i]).string() + ": write failed (" +
-                                             detail::GdalErrorScope::lastMessage() + ")");
+    }
+    if (!e) e = std::make_unique<Impl::Encoded>();
+    // Encoded on the caller's thread (kAllHazardLayers order: slope, roughness, step, unknown,
+    // hazard, cost), so that the caller may reuse the block as soon as this returns.
+    e->row0 = b.row0;
+    e->rows = b.rows;
+    e->cols = b.cols;
+    e->taken = {};
+    e->written = {};
+    auto u16 = [&](std::size_t i) {
+        e->layer[i].resize(n * 2);
+        return reinterpret_cast<std::uint16_t*>(e->layer[i].data());
     };
-    for (auto& lane : impl_->lanes) {
-        lane.u16.resize(n);
-        lane.u8.resize(n);
-    }
-    // Compression is most of the work: the layers go out in two lanes of about equal cost (step and
-    // slope; roughness and cost), each compressing its own tiles, so that no tile waits in GDAL's
-    // cache for another thread and GDAL's own compression threads (which cost more in handing
-    // tiles over than they gain here) are not needed.
-    auto lane = [&](int l) {
-        for (const std::size_t i : kLaneLayers[l]) write(i, impl_->lanes[std::size_t(l)]);
+    auto u8 = [&](std::size_t i) {
+        e->layer[i].resize(n);
+        return e->layer[i].data();
     };
-    std::future<void> other = std::async(std::launch::async, lane, 1);
-    std::exception_ptr failure;
-    try {
-        lane(0);
-    } catch (...) {
-        failure = std::current_exception();
+    encodeU16(b.slope, n, 100.0f, u16(0));
+    encodeU16(b.roughness, n, 1000.0f, u16(1));
+    encodeU16(b.step, n, 1000.0f, u16(2));
+    std::copy_n(b.unknown, n, u8(3));
+    std::copy_n(b.hazard, n, u8(4));
+    encodeCost(b.cost, n, u8(5));
+    {
+        std::lock_guard lock(impl_->m);
+        impl_->queue.push_back(std::move(e));
     }
-    try {
-        other.get();
-    } catch (...) {
-        if (!failure) failure = std::current_exception();
-    }
-    if (failure) std::rethrow_exception(failure);
+    impl_->changed.notify_all();
 }
 
 std::vector<fs::path> HazardGeoTiffWriter::commit() {
+    {
+        std::unique_lock lock(impl_->m);
+        impl_->changed.wait(lock, [&] { return impl_->failure || impl_->queue.empty(); });
+    }
+    impl_->stopWorkers();
+    if (impl_->failure) std::rethrow_exception(impl_->failure);
     for (std::size_t i = 0; i < impl_->ds.size(); ++i) {
         detail::GdalErrorScope scope;
         GDALDatasetH d = impl_->ds[i];
