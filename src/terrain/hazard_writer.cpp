@@ -34,10 +34,12 @@ struct HazardGeoTiffWriter::Impl {
     // A block's layers, encoded, owned by the writer until every layer of it is in its file.
     struct Encoded {
         int row0 = 0, rows = 0, cols = 0;
+        bool tiled = false;  // layers laid out as the file's tiles (a row of them), else row by row
         std::array<std::vector<std::uint8_t>, 6> layer;  // stored values (UInt16 as host-order bytes)
         std::array<bool, 6> taken{}, written{};
     };
     fs::path outDir, tmpDir;
+    int rows = 0;
     bool createdOutDir = false;
     bool committed = false;
     std::array<GDALDatasetH, 6> ds{};
@@ -96,6 +98,7 @@ struct Storage {
 };
 
 constexpr std::uint16_t kU16NoData = 65535;
+constexpr int kTile = 256;  // the files' tiles are kTile x kTile
 
 Storage storageOf(HazardLayer layer) {
     switch (layer) {
@@ -151,6 +154,7 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
         impl_->createdOutDir = true;
     }
     impl_->tmpDir = uniqueTempDir(outDir);
+    impl_->rows = dtm.info().rows;
 
     const auto& info = dtm.info();
     GDALDriverH drv = GDALGetDriverByName("GTiff");
@@ -169,7 +173,8 @@ HazardGeoTiffWriter::HazardGeoTiffWriter(const fs::path& outDir, const Raster& d
         const Storage st = storageOf(layer);
         impl_->names[i] = fs::path(std::string(layerName(layer)) + ".tif");
         const fs::path p = impl_->tmpDir / impl_->names[i];
-        std::vector<std::string> opts = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
+        std::vector<std::string> opts = {"TILED=YES", "BLOCKXSIZE=" + std::to_string(kTile),
+                                         "BLOCKYSIZE=" + std::to_string(kTile),
                                          std::string("COMPRESS=") + comp, "BIGTIFF=IF_SAFER"};
         if (compression == Compression::Deflate) opts.push_back("ZLEVEL=1");
         if (compression == Compression::Zstd) opts.push_back("ZSTD_LEVEL=1");
@@ -214,12 +219,22 @@ void HazardGeoTiffWriter::Impl::write(std::size_t i, const Encoded& e) {
     detail::GdalErrorScope scope;
     GDALRasterBandH band = GDALGetRasterBand(ds[i], 1);
     const GDALDataType type = storageOf(kAllHazardLayers[i]).type;
-    // Written and compressed at once, on this thread: no tile waits in GDAL's cache for another
-    // thread to evict it, and GDAL's own compression threads (which cost more in handing tiles over
-    // than they gain here) are not needed.
-    if (GDALRasterIO(band, GF_Write, 0, e.row0, e.cols, e.rows, const_cast<std::uint8_t*>(e.layer[i].data()), e.cols,
-                     e.rows, type, 0, 0) != CE_None ||
-        GDALFlushRasterCache(band) != CE_None)
+    // Written and compressed at once, on this thread: GDAL's own compression threads cost more in
+    // handing tiles over than they gain here. A row of tiles goes straight to the file, bypassing
+    // GDAL's block cache (no copy, no tile waiting there for another thread to evict it).
+    bool ok = true;
+    if (e.tiled) {
+        const std::size_t tileBytes = std::size_t(kTile) * kTile * std::size_t(GDALGetDataTypeSizeBytes(type));
+        const int across = (e.cols + kTile - 1) / kTile;
+        for (int t = 0; t < across && ok; ++t)
+            ok = GDALWriteBlock(band, t, e.row0 / kTile,
+                                const_cast<std::uint8_t*>(e.layer[i].data()) + std::size_t(t) * tileBytes) == CE_None;
+    } else {
+        ok = GDALRasterIO(band, GF_Write, 0, e.row0, e.cols, e.rows, const_cast<std::uint8_t*>(e.layer[i].data()),
+                          e.cols, e.rows, type, 0, 0) == CE_None &&
+             GDALFlushRasterCache(band) == CE_None;
+    }
+    if (!ok)
         throw Error(Error::Kind::Io,
                     (tmpDir / names[i]).string() + ": write failed (" + detail::GdalErrorScope::lastMessage() + ")");
 }
@@ -284,26 +299,47 @@ void HazardGeoTiffWriter::consume(const HazardBlock& b) {
     }
     if (!e) e = std::make_unique<Impl::Encoded>();
     // Encoded on the caller's thread (kAllHazardLayers order: slope, roughness, step, unknown,
-    // hazard, cost), so that the caller may reuse the block as soon as this returns.
+    // hazard, cost), so that the caller may reuse the block as soon as this returns. A block that is
+    // a row of tiles is laid out as the tiles, padded past the raster's edge as GDAL pads them (with
+    // nodata, or 0).
     e->row0 = b.row0;
     e->rows = b.rows;
     e->cols = b.cols;
+    e->tiled = b.row0 % kTile == 0 && (b.rows == kTile || b.row0 + b.rows == impl_->rows);
     e->taken = {};
     e->written = {};
-    auto u16 = [&](std::size_t i) {
-        e->layer[i].resize(n * 2);
-        return reinterpret_cast<std::uint16_t*>(e->layer[i].data());
+    const int across = (b.cols + kTile - 1) / kTile;
+    const std::size_t cells = e->tiled ? std::size_t(across) * kTile * kTile : n;
+    const std::size_t stride = std::size_t(b.cols);
+    // Calls put(row, col0, count, out) for each piece of a row that goes into one place.
+    auto layout = [&](std::size_t i, auto* out, auto fill, auto put) {
+        e->layer[i].resize(cells * sizeof(*out));
+        out = reinterpret_cast<decltype(out)>(e->layer[i].data());
+        if (!e->tiled) {
+            for (int r = 0; r < b.rows; ++r) put(std::size_t(r) * stride, std::size_t(b.cols), out + std::size_t(r) * stride);
+            return;
+        }
+        for (int r = 0; r < kTile; ++r)
+            for (int t = 0; t < across; ++t) {
+                auto* dst = out + (std::size_t(t) * kTile + std::size_t(r)) * kTile;
+                const int valid = r < b.rows ? std::min(kTile, b.cols - t * kTile) : 0;
+                if (valid > 0) put(std::size_t(r) * stride + std::size_t(t) * kTile, std::size_t(valid), dst);
+                std::fill(dst + valid, dst + kTile, fill);
+            }
     };
-    auto u8 = [&](std::size_t i) {
-        e->layer[i].resize(n);
-        return e->layer[i].data();
+    auto scaled = [&](const float* v, float perUnit) {
+        return [=](std::size_t at, std::size_t count, std::uint16_t* out) { encodeU16(v + at, count, perUnit, out); };
     };
-    encodeU16(b.slope, n, 100.0f, u16(0));
-    encodeU16(b.roughness, n, 1000.0f, u16(1));
-    encodeU16(b.step, n, 1000.0f, u16(2));
-    std::copy_n(b.unknown, n, u8(3));
-    std::copy_n(b.hazard, n, u8(4));
-    encodeCost(b.cost, n, u8(5));
+    auto copied = [](const std::uint8_t* v) {
+        return [=](std::size_t at, std::size_t count, std::uint8_t* out) { std::copy_n(v + at, count, out); };
+    };
+    layout(0, static_cast<std::uint16_t*>(nullptr), kU16NoData, scaled(b.slope, 100.0f));
+    layout(1, static_cast<std::uint16_t*>(nullptr), kU16NoData, scaled(b.roughness, 1000.0f));
+    layout(2, static_cast<std::uint16_t*>(nullptr), kU16NoData, scaled(b.step, 1000.0f));
+    layout(3, static_cast<std::uint8_t*>(nullptr), std::uint8_t(0), copied(b.unknown));
+    layout(4, static_cast<std::uint8_t*>(nullptr), std::uint8_t(0), copied(b.hazard));
+    layout(5, static_cast<std::uint8_t*>(nullptr), std::uint8_t(0),
+           [&](std::size_t at, std::size_t count, std::uint8_t* out) { encodeCost(b.cost + at, count, out); });
     {
         std::lock_guard lock(impl_->m);
         impl_->queue.push_back(std::move(e));
