@@ -70,6 +70,7 @@ struct HazardGeoTiffWriter::Impl {
 
     ~Impl() {
         stopWorkers();
+        detail::GdalErrorScope quiet;  // what is left is discarded; its errors were reported already
         for (auto& d : ds)
             if (d) GDALClose(d);
         if (!committed) {
@@ -234,9 +235,7 @@ void HazardGeoTiffWriter::Impl::write(std::size_t i, const Encoded& e) {
                           e.cols, e.rows, type, 0, 0) == CE_None &&
              GDALFlushRasterCache(band) == CE_None;
     }
-    if (!ok)
-        throw Error(Error::Kind::Io,
-                    (tmpDir / names[i]).string() + ": write failed (" + detail::GdalErrorScope::lastMessage() + ")");
+    if (!ok) throw Error(Error::Kind::Io, (outDir / names[i]).string() + ": write failed (" + scope.messages() + ")");
 }
 
 void HazardGeoTiffWriter::Impl::work() {
@@ -360,8 +359,8 @@ std::vector<fs::path> HazardGeoTiffWriter::commit() {
         impl_->ds[i] = nullptr;
         GDALClose(d);  // flushes the last tiles; GDAL reports a failed write as an error
         if (CPLGetLastErrorType() == CE_Failure)
-            throw Error(Error::Kind::Io, (impl_->tmpDir / impl_->names[i]).string() + ": write failed (" +
-                                             detail::GdalErrorScope::lastMessage() + ")");
+            throw Error(Error::Kind::Io,
+                        (impl_->outDir / impl_->names[i]).string() + ": write failed (" + scope.messages() + ")");
     }
     std::vector<fs::path> out;
     for (const auto& n : impl_->names) {

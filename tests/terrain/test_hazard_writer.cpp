@@ -8,8 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 
 using namespace traverse;
@@ -119,4 +122,52 @@ TEST_CASE("an output path that cannot be a folder is an error naming it") {
         CHECK(std::string(e.what()).find((blocker / "out").string()) != std::string::npos);
     }
     CHECK_THROWS_AS(parseCompression("brotli"), Error);
+}
+
+TEST_CASE("a write that fails part-way (a full disk) is an error naming the file, and leaves nothing behind") {
+    test::TempDir dir;
+    test::WriteOptions wo;
+    wo.noData = -9999.0;
+    const Raster dtm = Raster::open(test::writeRaster(dir / "dtm.tif", test::syntheticDtm(1200, 1100, 5, -9999.f),
+                                                      GeoTransform::northUp({0.0, 1100.0}, 1.0, 1.0), wo));
+    const auto out = dir / "hazards";
+    fs::create_directory(out);
+    // Files may grow to 64 kB and no further, as on a disk that fills up: writes past that fail
+    // with EFBIG (the signal that would come with it is ignored).
+    struct FileSizeLimit {
+        rlimit saved{};
+        void (*savedHandler)(int) = nullptr;
+        explicit FileSizeLimit(rlim_t bytes) {
+            getrlimit(RLIMIT_FSIZE, &saved);
+            savedHandler = std::signal(SIGXFSZ, SIG_IGN);
+            rlimit l = saved;
+            l.rlim_cur = bytes;
+            setrlimit(RLIMIT_FSIZE, &l);
+        }
+        ~FileSizeLimit() {
+            setrlimit(RLIMIT_FSIZE, &saved);
+            std::signal(SIGXFSZ, savedHandler);
+        }
+    };
+    for (const int blockRows : {128, 256}) {
+        INFO("blocks of " << blockRows << " rows");
+        try {
+            HazardGeoTiffWriter w(out, dtm, HazardParams{});
+            const FileSizeLimit limit(64 * 1024);
+            HazardRunOptions o;
+            o.blockRows = blockRows;
+            computeHazards(dtm, HazardParams{}, w, o);
+            w.commit();
+            FAIL("no error");
+        } catch (const Error& e) {
+            const std::string m = e.what();
+            CHECK(e.kind() == Error::Kind::Io);
+            CHECK(m.find("write failed") != std::string::npos);
+            CHECK(m.find(out.string() + "/") != std::string::npos);  // the file as the user will look for it
+            CHECK(m.find(".traverse-tmp") == std::string::npos);
+            CHECK(m.find("File too large") != std::string::npos);  // the cause, not only where it surfaced
+        }
+        CHECK(test::listFiles(out).empty());
+        CHECK(fs::is_empty(out));
+    }
 }

@@ -14,7 +14,7 @@ void ensureGdalRegistered();
 class GdalErrorScope {
 public:
     GdalErrorScope() {
-        CPLPushErrorHandler(CPLQuietErrorHandler);
+        CPLPushErrorHandlerEx(&GdalErrorScope::record, this);
         CPLErrorReset();
     }
     ~GdalErrorScope() { CPLPopErrorHandler(); }
@@ -26,6 +26,20 @@ public:
         const char* m = CPLGetLastErrorMsg();
         return (m && *m) ? std::string(m) : fallback;
     }
+    // The last message, preceded by the first failure reported in this scope when that differs:
+    // the place where a failure surfaced and its cause ("write error at scanline 512; file too
+    // large").
+    std::string messages(const std::string& fallback = "unknown GDAL error") const {
+        const std::string last = lastMessage(fallback);
+        return first_.empty() || first_ == last ? last : last + "; " + first_;
+    }
+
+private:
+    static void CPL_STDCALL record(CPLErr level, CPLErrorNum, const char* message) {
+        auto* self = static_cast<GdalErrorScope*>(CPLGetErrorHandlerUserData());
+        if (self && level >= CE_Failure && message && self->first_.empty()) self->first_ = message;
+    }
+    std::string first_;
 };
 
 }  // namespace traverse::terrain::detail
