@@ -200,26 +200,34 @@ TEST_CASE("progress is reported up to completion") {
     CHECK(last == 1.0);
 }
 
-TEST_CASE("the baseline and the AVX2 builds of the kernel give identical layers") {
+TEST_CASE("the baseline, AVX2 and AVX-512 builds of the kernel give identical layers") {
     const Grid<float> g = test::syntheticDtm(700, 90, 12, -9999.f);
-    const auto fast = HazardMaps::compute(g, kGt, -9999.0, params());
-    setenv("TRAVERSE_HAZARD_KERNEL", "baseline", 1);
-    const auto base = HazardMaps::compute(g, kGt, -9999.0, params());
-    unsetenv("TRAVERSE_HAZARD_KERNEL");
-    CHECK(base.slope.values == fast.slope.values);
-    CHECK(base.roughness.values == fast.roughness.values);
-    CHECK(base.step.values == fast.step.values);
-    CHECK(base.cost.values == fast.cost.values);
-    CHECK(base.unknown.values == fast.unknown.values);
-    CHECK(base.hazard.values == fast.hazard.values);
     // A footprint of 5 m takes the general (double precision) roughness path.
     HazardParams wide = params();
     wide.footprintM = 5.0;
-    const auto fastWide = HazardMaps::compute(g, kGt, -9999.0, wide);
-    setenv("TRAVERSE_HAZARD_KERNEL", "baseline", 1);
-    const auto baseWide = HazardMaps::compute(g, kGt, -9999.0, wide);
-    unsetenv("TRAVERSE_HAZARD_KERNEL");
-    CHECK(baseWide.roughness.values == fastWide.roughness.values);
+    auto build = [&](const char* kernel, const HazardParams& p) {
+        if (kernel)
+            setenv("TRAVERSE_HAZARD_KERNEL", kernel, 1);
+        else
+            unsetenv("TRAVERSE_HAZARD_KERNEL");
+        auto m = HazardMaps::compute(g, kGt, -9999.0, p);
+        unsetenv("TRAVERSE_HAZARD_KERNEL");
+        return m;
+    };
+    // The CPU's best build (AVX-512 or AVX2 where present), AVX2 (where present) and the baseline.
+    const auto base = build("baseline", params());
+    const auto baseWide = build("baseline", wide);
+    for (const char* kernel : {static_cast<const char*>(nullptr), "avx2"}) {
+        INFO((kernel ? kernel : "the CPU's best"));
+        const auto fast = build(kernel, params());
+        CHECK(base.slope.values == fast.slope.values);
+        CHECK(base.roughness.values == fast.roughness.values);
+        CHECK(base.step.values == fast.step.values);
+        CHECK(base.cost.values == fast.cost.values);
+        CHECK(base.unknown.values == fast.unknown.values);
+        CHECK(base.hazard.values == fast.hazard.values);
+        CHECK(baseWide.roughness.values == build(kernel, wide).roughness.values);
+    }
 }
 
 TEST_CASE("a 5x5 roughness window agrees with the 3x3 formula's definition on a checkerboard") {

@@ -47,8 +47,9 @@ struct Kernel {
 // Computes output rows [rBegin, rEnd) (all columns) into the kernel's outputs.
 void runHazardKernel(const Kernel& kernel, int rBegin, int rEnd, KernelStats& stats);
 
-// The two builds (hazard_kernel.cpp, hazard_kernel_avx2.cpp).
+// The builds (hazard_kernel.cpp, hazard_kernel_avx2.cpp, hazard_kernel_avx512.cpp).
 void runHazardKernelBaseline(const Kernel& kernel, int rBegin, int rEnd, KernelStats& stats);
 void runHazardKernelAvx2(const Kernel& kernel, int rBegin, int rEnd, KernelStats& stats);
+void runHazardKernelAvx512(const Kernel& kernel, int rBegin, int rEnd, KernelStats& stats);
 
 }  // namespace traverse::terrain::detail

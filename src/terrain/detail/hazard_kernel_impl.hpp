@@ -1,5 +1,5 @@
-// The hazard kernel's code, included once per instruction set (hazard_kernel.cpp and
-// hazard_kernel_avx2.cpp) inside a namespace of its own, TRAVERSE_KERNEL_NS, with the entry point
+// The hazard kernel's code, included once per instruction set (hazard_kernel.cpp,
+// hazard_kernel_avx2.cpp and hazard_kernel_avx512.cpp) inside a namespace of its own, TRAVERSE_KERNEL_NS, with the entry point
 // TRAVERSE_KERNEL_ENTRY. Every standard header it needs is included before the including file
 // switches the target, so that no out-of-line library code is ever built for the wider instruction set.
 // No include guard: this file is meant to be included more than once.
