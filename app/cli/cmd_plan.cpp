@@ -278,6 +278,8 @@ int runValidate(int argc, char** argv) {
         std::printf("  Monte Carlo %d runs: %.1f%% keep every rule; %.0f%% end ellipse %.2f x %.2f m\n",
                     out.dispersion->runs, 100.0 * out.dispersion->passShare, 100.0 * out.dispersion->ellipse.confidence,
                     out.dispersion->ellipse.semiMajorM, out.dispersion->ellipse.semiMinorM);
+    if (out.dispersion && out.dispersion->runsPassing < out.dispersion->runs)
+        std::printf("    runs that broke each rule: %s\n", twin::describeViolations(*out.dispersion).c_str());
     return out.pass ? 0 : 3;
 }
 

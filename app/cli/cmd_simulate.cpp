@@ -120,6 +120,8 @@ int runSimulate(int argc, char** argv) {
                     "%.0f deg\n",
                     dispersion->runs, 100.0 * dispersion->passShare, 100.0 * dispersion->ellipse.confidence,
                     dispersion->ellipse.semiMajorM, dispersion->ellipse.semiMinorM, dispersion->ellipse.orientationDeg);
+    if (dispersion && dispersion->runsPassing < dispersion->runs)
+        std::printf("    runs that broke each rule: %s\n", twin::describeViolations(*dispersion).c_str());
     std::printf("  flight rules: %lld values checked over %lld steps: %s\n",
                 static_cast<long long>(r.verdict.valuesChecked), static_cast<long long>(r.verdict.steps),
                 r.verdict.pass ? "all kept" : "VIOLATED");

@@ -222,6 +222,10 @@ void ValidationPanel::showOutcome(planner::Plan plan, planner::ValidationOutcome
                                                    .arg(formatDistance(d.ellipse.semiMajorM, units_, 2))
                                                    .arg(formatDistance(d.ellipse.semiMinorM, units_, 2))});
         setPoint(mc, d.meanEnd);
+        for (int k = 0; k < twin::kRuleCount; ++k)
+            if (const int n = d.runsViolating[std::size_t(k)])
+                new QTreeWidgetItem(mc, {QString::fromStdString(std::string(twin::ruleName(twin::Rule(k)))),
+                                         tr("%1 runs").arg(n), tr("%1 of %2 dispersed runs broke this rule").arg(n).arg(d.runs)});
     }
     // Problems first in the reader's eye: expand what did not pass.
     for (int i = 0; i < tree_->topLevelItemCount(); ++i)

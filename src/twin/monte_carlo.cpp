@@ -60,6 +60,7 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
     out.runs = mc.runs;
     out.ends.resize(std::size_t(mc.runs));
     std::vector<char> passed(std::size_t(mc.runs), 0);
+    std::vector<std::uint32_t> broken(std::size_t(mc.runs), 0);  // per run, a bit per violated rule
 
     std::atomic<int> next{0};
     std::exception_ptr failure;
@@ -70,6 +71,7 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
                 const SimulationResult r = simulate(dtm, rover, sequence, quiet, draw(mc.seed, i, mc, rover));
                 out.ends[std::size_t(i)] = {r.endPose.e, r.endPose.n};
                 passed[std::size_t(i)] = r.verdict.pass;
+                for (const auto& v : r.verdict.violations) broken[std::size_t(i)] |= 1u << int(v.rule);
             } catch (...) {
                 std::lock_guard lock(failureMutex);
                 if (!failure) failure = std::current_exception();
@@ -107,6 +109,8 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
         out.runsPassing += p != 0;
     }
     out.passShare = double(out.runsPassing) / mc.runs;
+    for (const std::uint32_t bits : broken)
+        for (int k = 0; k < kRuleCount; ++k) out.runsViolating[std::size_t(k)] += (bits >> k) & 1u;
 
     // Ellipse: eigen-decomposition of the 2x2 covariance, scaled by the chi-square quantile with two
     // degrees of freedom, k^2 = -2 ln(1 - p).
@@ -137,6 +141,20 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
 }  // namespace traverse::twin
 
 namespace traverse::twin {
+
+std::string describeViolations(const MonteCarloResult& mc) {
+    std::vector<int> order;
+    for (int k = 0; k < kRuleCount; ++k)
+        if (mc.runsViolating[std::size_t(k)]) order.push_back(k);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return mc.runsViolating[std::size_t(a)] > mc.runsViolating[std::size_t(b)];
+    });
+    std::string out;
+    for (const int k : order)
+        out += (out.empty() ? "" : ", ") + std::string(ruleName(Rule(k))) + " " +
+               std::to_string(mc.runsViolating[std::size_t(k)]);
+    return out;
+}
 
 std::string simulationReportJson(const Sequence& seq, const SimulationResult& r, const MonteCarloResult* mc) {
     nlohmann::json j;
@@ -171,6 +189,11 @@ std::string simulationReportJson(const Sequence& seq, const SimulationResult& r,
                               {"semi_major_m", mc->ellipse.semiMajorM},
                               {"semi_minor_m", mc->ellipse.semiMinorM},
                               {"major_axis_deg", mc->ellipse.orientationDeg}}}};
+        nlohmann::json violating = nlohmann::json::object();
+        for (int k = 0; k < kRuleCount; ++k)
+            if (mc->runsViolating[std::size_t(k)])
+                violating[std::string(ruleName(Rule(k)))] = mc->runsViolating[std::size_t(k)];
+        j["monte_carlo"]["runs_violating"] = violating;
     }
     return j.dump(2);
 }

@@ -6,6 +6,7 @@
 // share of runs that keep every flight rule.
 #include "twin/simulator.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,7 +39,12 @@ struct MonteCarloResult {
     DispersionEllipse ellipse;
     std::vector<terrain::MapPoint> ends;           // per run, in run order
     std::vector<bool> passed;
+    std::array<int, kRuleCount> runsViolating{};   // per rule (index: Rule), the runs that broke it
 };
+
+// "tilt 20, belly_clearance 3": the rules dispersed runs broke, most often broken first; empty when
+// every run kept every rule.
+std::string describeViolations(const MonteCarloResult& result);
 
 // The report of a simulation (and optionally its dispersion) as JSON: sequence, summary, events,
 // flight-rule verdict, Monte Carlo statistics.

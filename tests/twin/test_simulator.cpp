@@ -219,6 +219,8 @@ TEST_CASE("Monte Carlo: same seed, same result, whatever the threads; dispersion
     for (std::size_t i = 0; i < a.ends.size(); ++i) CHECK(a.ends[i].e == b.ends[i].e);
     CHECK(a.runsPassing == 64);
     CHECK(a.passShare == 1.0);
+    CHECK(a.runsViolating == std::array<int, kRuleCount>{});
+    CHECK(describeViolations(a).empty());
     CHECK(a.ellipse.semiMajorM > a.ellipse.semiMinorM);
     CHECK(a.ellipse.semiMinorM > 0.0);
     mc.seed = 43;
@@ -236,6 +238,31 @@ TEST_CASE("Monte Carlo: same seed, same result, whatever the threads; dispersion
         inside += m2 <= -2.0 * std::log(1.0 - 0.95);
     }
     CHECK(inside >= 55);
+}
+
+TEST_CASE("Monte Carlo counts the runs that broke each rule") {
+    // Drives 30 m north towards a keep-out zone whose edge lies where the nominal rover stops: the
+    // runs that slip less than nominal, or veer, run into it; none leaves the time budget.
+    const auto dtm = site([](double, double) { return 0.0; });
+    SimulationOptions o;
+    const RoverConfig rover;
+    const auto nominal = simulate(dtm, rover, drive(1020, 5010, 0, {DriveStraight{30.0}}), o);
+    REQUIRE(nominal.verdict.pass);
+    const double front = nominal.endPose.n + rover.bodyLengthM / 2.0;
+    o.zones.push_back({"rock", false, {{1000, front + 0.05}, {1040, front + 0.05}, {1040, front + 5}, {1000, front + 5}}});
+    MonteCarloOptions mc;
+    mc.runs = 40;
+    mc.seed = 5;
+    mc.slipSigma = 1.0;
+    const auto r = runMonteCarlo(dtm, rover, drive(1020, 5010, 0, {DriveStraight{30.0}}), o, mc);
+    const int failing = r.runs - r.runsPassing;
+    CHECK(failing > 0);
+    CHECK(failing < r.runs);
+    CHECK(r.runsViolating[std::size_t(Rule::KeepOut)] == failing);
+    CHECK(r.runsViolating[std::size_t(Rule::TimeBudget)] == 0);
+    CHECK(describeViolations(r) == "keep_out " + std::to_string(failing));
+    const std::string json = simulationReportJson(drive(1020, 5010, 0, {DriveStraight{30.0}}), nominal, &r);
+    CHECK(json.find("\"keep_out\": " + std::to_string(failing)) != std::string::npos);
 }
 
 TEST_CASE("zones read from GeoJSON: kinds, names, closing vertex, errors naming the feature") {
