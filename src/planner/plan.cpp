@@ -6,6 +6,7 @@
 #include "terrain/error.hpp"
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +21,7 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include <fcntl.h>
@@ -40,94 +42,38 @@ constexpr std::string_view kFormat = "traverse-plan";
 
 // --- SHA-256 (FIPS 180-4) --------------------------------------------------------------------------
 
+// OpenSSL's SHA-256: it uses the CPU's SHA instructions where there are some (about 2 GB/s here
+// against 0.3 GB/s for portable code), which matters when the site's files are gigabytes of HiRISE
+// imagery hashed each time a plan is opened, validated or exported.
 class Sha256 {
 public:
+    Sha256() : ctx_(EVP_MD_CTX_new()) {
+        if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) fail();
+    }
+    ~Sha256() { EVP_MD_CTX_free(ctx_); }
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+
     void update(const unsigned char* p, std::size_t n) {
-        total_ += n;
-        if (used_ > 0) {
-            const std::size_t take = std::min(n, sizeof buf_ - used_);
-            std::memcpy(buf_ + used_, p, take);
-            used_ += take;
-            p += take;
-            n -= take;
-            if (used_ < sizeof buf_) return;
-            block(buf_);
-            used_ = 0;
-        }
-        for (; n >= 64; p += 64, n -= 64) block(p);
-        std::memcpy(buf_, p, n);
-        used_ = n;
+        if (EVP_DigestUpdate(ctx_, p, n) != 1) fail();
     }
 
     std::string hex() {
-        const std::uint64_t bits = total_ * 8;
-        const unsigned char pad = 0x80;
-        update(&pad, 1);
-        const unsigned char zero = 0;
-        while (used_ != 56) update(&zero, 1);
-        unsigned char length[8];
-        for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
-        update(length, 8);
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int size = 0;
+        if (EVP_DigestFinal_ex(ctx_, digest, &size) != 1 || size != 32) fail();
         static constexpr char kDigits[] = "0123456789abcdef";
         std::string out(64, '0');
-        for (int i = 0; i < 8; ++i)
-            for (int b = 0; b < 4; ++b) {
-                const unsigned byte = (h_[i] >> (24 - 8 * b)) & 0xffu;
-                out[std::size_t(8 * i + 2 * b)] = kDigits[byte >> 4];
-                out[std::size_t(8 * i + 2 * b + 1)] = kDigits[byte & 0xfu];
-            }
+        for (unsigned i = 0; i < 32; ++i) {
+            out[2 * i] = kDigits[digest[i] >> 4];
+            out[2 * i + 1] = kDigits[digest[i] & 0xfu];
+        }
         return out;
     }
 
 private:
-    static std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-    void block(const unsigned char* p) {
-        static constexpr std::uint32_t k[64] = {
-            0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-            0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-            0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-            0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-            0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-            0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-            0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-            0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-        std::uint32_t w[64];
-        for (int t = 0; t < 16; ++t)
-            w[t] = std::uint32_t(p[4 * t]) << 24 | std::uint32_t(p[4 * t + 1]) << 16 | std::uint32_t(p[4 * t + 2]) << 8 |
-                   std::uint32_t(p[4 * t + 3]);
-        for (int t = 16; t < 64; ++t) {
-            const std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-            const std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-            w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-        }
-        std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-        for (int t = 0; t < 64; ++t) {
-            const std::uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[t] + w[t];
-            const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-            h = g;
-            g = f;
-            f = e;
-            e = d + t1;
-            d = c;
-            c = b;
-            b = a;
-            a = t1 + t2;
-        }
-        h_[0] += a;
-        h_[1] += b;
-        h_[2] += c;
-        h_[3] += d;
-        h_[4] += e;
-        h_[5] += f;
-        h_[6] += g;
-        h_[7] += h;
-    }
-
-    std::uint32_t h_[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    unsigned char buf_[64]{};
-    std::size_t used_ = 0;
-    std::uint64_t total_ = 0;
+    [[noreturn]] static void fail() { throw std::runtime_error("SHA-256 unavailable (OpenSSL)"); }
+    EVP_MD_CTX* ctx_;
 };
 
 // --- Files -----------------------------------------------------------------------------------------
