@@ -1,5 +1,6 @@
 #include "studio/main_window.hpp"
 
+#include "studio/background_task.hpp"
 #include "studio/layer_panel.hpp"
 #include "studio/propose_panel.hpp"
 #include "studio/training_panel.hpp"
@@ -36,6 +37,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QMouseEvent>
+#include <QProgressDialog>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -359,10 +361,25 @@ bool MainWindow::openSiteWith(const std::filesystem::path& dtm, const std::optio
     try {
         auto site = std::make_shared<const terrain::Site>(terrain::Site::open(dtm, ortho));
         // The plan records the terrain's content hashes; a plan being opened already has them.
-        if (known)
+        if (known) {
             files = *known;
-        else
-            files = planner::hashSite(dtm, ortho);
+        } else {
+            // Gigabytes of imagery take a while to read: off the UI thread, with progress and Cancel.
+            QProgressDialog progress(tr("Reading the site's files to fingerprint them (SHA-256)\u2026"), tr("Cancel"), 0,
+                                     1000, this);
+            progress.setWindowModality(Qt::WindowModal);
+            progress.setMinimumDuration(400);
+            const QString failure = runInBackground(
+                [&](const std::function<void(double)>& report, std::stop_token stop) {
+                    files = planner::hashSite(dtm, ortho, [&](std::uint64_t done, std::uint64_t total) {
+                        report(total ? double(done) / double(total) : 1.0);
+                        return !stop.stop_requested();
+                    });
+                },
+                progressIn(progress), &progress);
+            if (failure == QStringLiteral("cancelled")) return false;
+            if (!failure.isEmpty()) throw Error(Error::Kind::Io, failure.toStdString());
+        }
         map_->setSite(site);
         site_ = std::move(site);
     } catch (const Error& e) {

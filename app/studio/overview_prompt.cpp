@@ -1,45 +1,23 @@
 #include "studio/overview_prompt.hpp"
 
-#include "terrain/error.hpp"
+#include "studio/background_task.hpp"
 #include "terrain/overviews.hpp"
 
-#include <QCoreApplication>
 #include <QMessageBox>
 #include <QProgressDialog>
-#include <QThread>
-
-#include <atomic>
-#include <mutex>
-#include <thread>
 
 namespace traverse::studio {
 
 QString buildOverviewsInBackground(const std::vector<std::filesystem::path>& files,
                                    const std::function<bool(double share)>& onProgress) {
-    std::atomic<double> share{0.0};
-    std::atomic<bool> done{false};
-    std::mutex mutex;
-    QString failure;
-    std::jthread worker([&](std::stop_token stop) {
-        try {
+    return runInBackground(
+        [&](const std::function<void(double)>& report, std::stop_token stop) {
             for (std::size_t i = 0; i < files.size(); ++i)
                 terrain::buildOverviews(
-                    files[i], {},
-                    [&](double f, std::string_view) { share = (double(i) + f) / double(files.size()); }, stop);
-        } catch (const Error& e) {
-            std::lock_guard lock(mutex);
-            failure = e.kind() == Error::Kind::Cancelled ? QStringLiteral("cancelled") : QString::fromStdString(e.what());
-        }
-        done = true;
-    });
-    while (!done) {
-        if (onProgress && !onProgress(share)) worker.request_stop();
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        QThread::msleep(20);
-    }
-    worker.join();
-    std::lock_guard lock(mutex);
-    return failure;
+                    files[i], {}, [&](double f, std::string_view) { report((double(i) + f) / double(files.size())); },
+                    stop);
+        },
+        onProgress);
 }
 
 bool promptToBuildOverviews(QWidget* parent, const std::vector<std::filesystem::path>& files) {
@@ -58,10 +36,7 @@ bool promptToBuildOverviews(QWidget* parent, const std::vector<std::filesystem::
                              QObject::tr("Cancel"), 0, 1000, parent);
     progress.setWindowModality(Qt::WindowModal);
     progress.setMinimumDuration(0);
-    const QString failure = buildOverviewsInBackground(files, [&](double share) {
-        progress.setValue(int(share * 1000));
-        return !progress.wasCanceled();
-    });
+    const QString failure = buildOverviewsInBackground(files, progressIn(progress));
     progress.setValue(1000);
     if (failure == QStringLiteral("cancelled")) return false;
     if (!failure.isEmpty()) {

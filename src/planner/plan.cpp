@@ -799,10 +799,31 @@ std::string sha256File(const fs::path& path) {
     return h.hex();
 }
 
-PlanSite hashSite(const fs::path& dtm, const std::optional<fs::path>& ortho) {
+PlanSite hashSite(const fs::path& dtm, const std::optional<fs::path>& ortho, const HashProgress& progress) {
+    if (!progress) {
+        PlanSite site;
+        site.dtm = {dtm, sha256File(dtm)};
+        if (ortho) site.ortho = SiteFile{*ortho, sha256File(*ortho)};
+        return site;
+    }
+    std::uint64_t total = 0, done = 0;
+    for (const fs::path* p : {&dtm, ortho ? &*ortho : nullptr}) {
+        std::error_code ec;
+        if (p) total += fs::file_size(*p, ec);  // an unreadable file fails below, naming itself
+    }
+    auto hash = [&](const fs::path& path) {
+        Sha256 h;
+        readBlocks(path, [&](const unsigned char* b, std::size_t n) {
+            h.update(b, n);
+            done += n;
+            if (!progress(done, std::max(total, done)))
+                throw Error(Error::Kind::Cancelled, path.string() + ": hashing cancelled");
+        });
+        return h.hex();
+    };
     PlanSite site;
-    site.dtm = {dtm, sha256File(dtm)};
-    if (ortho) site.ortho = SiteFile{*ortho, sha256File(*ortho)};
+    site.dtm = {dtm, hash(dtm)};
+    if (ortho) site.ortho = SiteFile{*ortho, hash(*ortho)};
     return site;
 }
 

@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -116,8 +118,12 @@ std::optional<std::filesystem::path> recoveryFile(const std::filesystem::path& p
 std::string sha256Hex(std::string_view bytes);
 // Of a file's bytes, read in blocks. Throws Error (NotFound, Io) naming the file.
 std::string sha256File(const std::filesystem::path& path);
-// A site with the content hashes of its files. Throws Error (NotFound, Io) naming the file.
-PlanSite hashSite(const std::filesystem::path& dtm, const std::optional<std::filesystem::path>& ortho = std::nullopt);
+// Told the bytes hashed so far and the total; returning false stops the hashing.
+using HashProgress = std::function<bool(std::uint64_t done, std::uint64_t total)>;
+// A site with the content hashes of its files. Throws Error (NotFound, Io) naming the file, and
+// Cancelled when `progress` returns false.
+PlanSite hashSite(const std::filesystem::path& dtm, const std::optional<std::filesystem::path>& ortho = std::nullopt,
+                  const HashProgress& progress = {});
 
 // What defines the plan for validation, hashed from canonical JSON: site hashes, rover, start, goal,
 // tolerance, via-points, zones, route (with provenance), max segment length. Not the name, the site

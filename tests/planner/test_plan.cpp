@@ -237,6 +237,34 @@ TEST_CASE("sha256File agrees with sha256sum, across block boundaries", "[plan][s
     CHECK_THAT(message, Catch::Contains(dir.path().string()));
 }
 
+TEST_CASE("hashing a site reports its progress and can be cancelled", "[plan][sha256]") {
+    TempDir dir;
+    std::mt19937 rng(9);
+    std::string a(2500000, '\0'), b(1300000, '\0');
+    for (char& c : a) c = char(rng() & 0xff);
+    for (char& c : b) c = char(rng() & 0xff);
+    writeText(dir / "dtm.tif", a);
+    writeText(dir / "ortho.tif", b);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+    const PlanSite site = hashSite(dir / "dtm.tif", dir / "ortho.tif", [&](std::uint64_t done, std::uint64_t total) {
+        calls.emplace_back(done, total);
+        return true;
+    });
+    CHECK(site.dtm.sha256 == sha256Hex(a));
+    REQUIRE(site.ortho);
+    CHECK(site.ortho->sha256 == sha256Hex(b));
+    REQUIRE(calls.size() >= 4);  // 1 MiB reads
+    for (std::size_t i = 1; i < calls.size(); ++i) CHECK(calls[i].first > calls[i - 1].first);
+    CHECK(calls.back().first == a.size() + b.size());
+    CHECK(calls.back().second == a.size() + b.size());
+    // Stopped in the orthoimage: Cancelled, naming it.
+    std::string message;
+    CHECK(errorKind([&] { hashSite(dir / "dtm.tif", dir / "ortho.tif",
+                                   [&](std::uint64_t done, std::uint64_t) { return done <= a.size(); }); },
+                    message) == Error::Kind::Cancelled);
+    CHECK_THAT(message, Catch::Contains("ortho.tif"));
+}
+
 TEST_CASE("a plan with every field round-trips through JSON exactly", "[plan][json]") {
     TempDir dir;
     const Plan plan = fullPlan(writeFakeSite(dir / "site"));
