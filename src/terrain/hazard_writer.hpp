@@ -1,8 +1,14 @@
 #pragma once
 // Writes hazard layers as tiled, compressed GeoTIFFs (one file per layer, in the DTM's frame) that
 // GIS tools open in place. Slope (0.01 degree), roughness and step (1 mm) are UInt16 and cost a byte
-// (0..254 for 0..1, so hard hazards are 254), each with its scale in the file's metadata. Files are written into a temporary folder inside the output folder and
-// moved into place only by commit(): a failure leaves nothing half-written behind.
+// (0..254 for 0..1, so hard hazards are 254), each with its scale in the file's metadata. Files are
+// written into a temporary folder inside the output folder and moved into place only by commit(): a
+// failure leaves nothing half-written behind.
+//
+// consume() encodes a block and returns; worker threads (one per core) compress and write the layers
+// behind it, at most two blocks behind. Blocks of 256 rows starting on a multiple of 256 (rows of
+// tiles, as computeHazards gives by default) go straight to the files; others go through GDAL's
+// cache and are flushed, so that a tile split between blocks is written (and stored) once per block.
 #include "terrain/hazard_maps.hpp"
 
 #include <filesystem>
