@@ -294,10 +294,25 @@ int main(int argc, char** argv) {
     int coarsest = 0;
     {
         traverse::studio::HazardTileSource probe(site->dtm(), traverse::studio::MapLayer::Slope, map.hazardParams());
-        while (coarsest + 1 < int(probe.levels().size()) && probe.renderable(coarsest + 1)) ++coarsest;
+        while (coarsest + 1 < int(probe.levels().size()) && probe.fromWindow(coarsest + 1)) ++coarsest;
     }
     const auto [hazardFine, finePx] = hazardTileMs(0);
     const auto [hazardCoarse, coarsePx] = hazardTileMs(coarsest);
+    // Zoomed out further: the first tile computes the hazard overview of the whole DTM (streaming,
+    // all cores), the next ones pool it.
+    double overviewFirst = 0.0, overviewNext = 0.0;
+    int overviewLevel = coarsest + 1;
+    {
+        traverse::studio::HazardTileSource src(site->dtm(), traverse::studio::MapLayer::Slope, map.hazardParams());
+        overviewLevel = std::min(overviewLevel, int(src.levels().size()) - 1);
+        const auto o0 = Clock::now();
+        src.renderTile(overviewLevel, 0, 0);
+        overviewFirst = ms(Clock::now() - o0);
+        const int next = int(src.levels().size()) - 1;
+        const auto o1 = Clock::now();
+        src.renderTile(next, 0, 0);
+        overviewNext = ms(Clock::now() - o1);
+    }
     const auto d0 = Clock::now();
     site->dtm().readWindow({0, 0, std::min(2048, kDtmSide), std::min(2048, kDtmSide)});
     const double dtmRead = ms(Clock::now() - d0);
@@ -316,6 +331,9 @@ int main(int argc, char** argv) {
     std::printf("hazard tile (one thread): %.0f ms at %.0f m/px (256 x 256 DTM cells), %.0f ms at %.0f m/px (the "
                 "coarsest computed: 2048 x 2048 cells); reading that DTM window alone: %.0f ms\n",
                 hazardFine, finePx, hazardCoarse, coarsePx, dtmRead);
+    std::printf("hazard tile zoomed out further (level %d): the first %.0f ms (computing the overview of the whole "
+                "%d x %d DTM), the next %.1f ms\n",
+                overviewLevel, overviewFirst, kDtmSide, kDtmSide, overviewNext);
     const double imageMb = double(kSide) * kSide / (1 << 20);
     std::printf("memory: peak VmHWM %.0f MB after the first pan, %.0f MB after the second (target < 1024 MB; %.0f MB "
                 "before opening); the image is %.0f MB as 8-bit pixels: ratio %.2f; tiles rendered %lld, requests "

@@ -277,7 +277,6 @@ void MapView::paintEvent(QPaintEvent*) {
     const double dpr = devicePixelRatioF();
     std::vector<TileLoader::Job> jobs;
     int pending = 0;
-    bool hazardsZoomedOut = false;
     const TileLayer* ortho = layer(MapLayer::Orthoimage);
     const TileLayer* hillshade = layer(MapLayer::Hillshade);
     lastLayer_ = nullptr;
@@ -302,7 +301,6 @@ void MapView::paintEvent(QPaintEvent*) {
         }
         p.restore();
         pending += report.tilesPending;
-        hazardsZoomedOut = hazardsZoomedOut || (isHazardLayer(which) && report.unrenderable);
         if (!lastLayer_ && !isHazardLayer(which)) {
             lastLayer_ = &L;
             lastFrame_ = report;
@@ -327,8 +325,6 @@ void MapView::paintEvent(QPaintEvent*) {
     else if (lastFrame_.unaffordable && lastLayer_)
         drawBanner(p, rect(), tr("The %1 has no overviews for this scale: zoom in, or build overviews (gdaladdo)")
                                   .arg(lastLayer_->source().name()));
-    else if (hazardsZoomedOut)
-        drawBanner(p, rect(), tr("Hazard layers are computed at the DTM's full resolution: zoom in to see them"));
     if (!lastFrame_.error.isEmpty() && lastFrame_.error != lastProblem_) {
         lastProblem_ = lastFrame_.error;
         // Not from inside the paint: a receiver may open a dialog.

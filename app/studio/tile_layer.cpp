@@ -83,10 +83,6 @@ FrameReport TileLayer::draw(QPainter& painter, const MapViewport& viewport, doub
     const double mppDevice = viewport.metresPerPixel() / dpr;
     report.level = source_->levelFor(mppDevice);
     const int level = report.level;
-    if (!source_->renderable(level)) {
-        report.unrenderable = true;
-        return report;
-    }
     const TileSource::TileRange range = source_->tilesIn(level, viewport.visibleExtent());
     if (range.empty()) return report;
 
@@ -131,7 +127,7 @@ bool TileLayer::drawStandIn(QPainter& painter, const MapViewport& viewport, doub
     const int top = std::min(int(source_->levels().size()) - 1, level + kStandInLevels);
     // Coarser levels first (zooming in, panning), then the next finer one (zooming out).
     std::vector<int> candidates;
-    for (int up = level + 1; up <= top && source_->renderable(up); ++up) candidates.push_back(up);
+    for (int up = level + 1; up <= top; ++up) candidates.push_back(up);
     if (level > 0) candidates.push_back(level - 1);
     for (const int up : candidates) {
         const TileSource::TileRange r = source_->tilesIn(up, inner);
@@ -159,10 +155,6 @@ FrameReport TileLayer::drawCached(QPainter& painter, const MapViewport& viewport
     const double mppDevice = viewport.metresPerPixel() / dpr;
     report.level = source_->levelFor(mppDevice);
     const int level = report.level;
-    if (!source_->renderable(level)) {
-        report.unrenderable = true;
-        return report;
-    }
     const TileSource::TileRange range = source_->tilesIn(level, viewport.visibleExtent());
     if (range.empty()) return report;
     report.unaffordable = source_->readLimited() && readCost(viewport, dpr) > kFrameReadLimit;

@@ -23,7 +23,6 @@ struct FrameReport {
     int tilesRendered = 0;    // of which read from the file in this frame
     int tilesPending = 0;     // left for the next frame (read budget spent), or being loaded
     bool unaffordable = false;  // the frame would read too much (a file without overviews): not read
-    bool unrenderable = false;  // the source does not draw at this scale (hazards zoomed out)
     QString error;            // the first read error of the frame, if any
 };
 

@@ -51,9 +51,6 @@ public:
     terrain::MapExtent tileExtent(int level, int tx, int ty) const;
     // Pixels of the file one tile of `level` reads, at most (the budget's unit).
     virtual std::int64_t tileReadCost(int level) const;
-    // Whether tiles of `level` are drawn at all (a hazard layer is computed only when zoomed in far
-    // enough); the map asks the planner to zoom in otherwise.
-    virtual bool renderable(int) const { return true; }
     // Whether a view whose tiles would read more than TileLayer::kFrameReadLimit is refused (a file
     // without overviews seen whole); a source with its own bound per tile (hazards) says no.
     virtual bool readLimited() const { return true; }

@@ -353,8 +353,40 @@ private slots:
         QVERIFY(checked == 4 * kTileSize * kTileSize);
         QVERIFY2(worst <= 1, qPrintable(QStringLiteral("colour differs by %1").arg(worst)));
         QVERIFY2(maskMismatches == 0, qPrintable(QStringLiteral("%1 mask cells differ").arg(maskMismatches)));
-        // Zoomed out beyond kMaxHazardSide, hazard tiles are not computed.
-        QVERIFY(slope.renderable(0));
+        QVERIFY(slope.fromWindow(0));
+    }
+
+    void zoomedOutHazardTilesComeFromTheOverview() {
+        // Tiles coarser than a source's own windows come from the hazard layers of the whole DTM,
+        // pooled once: the same pixels as tiles computed from their own windows.
+        const terrain::Site site = terrain::Site::open(sampleDtm());
+        const terrain::HazardParams params;
+        const auto windowed = HazardTileSource::makeCache(), pooled = HazardTileSource::makeCache();
+        int compared = 0;
+        for (const MapLayer layer : {MapLayer::Slope, MapLayer::Step, MapLayer::Cost, MapLayer::HazardMask}) {
+            const HazardTileSource fromWindows(site.dtm(), layer, params, windowed, 4096);
+            const HazardTileSource fromOverview(site.dtm(), layer, params, pooled, 512);  // cells of 2 x 2
+            for (int level = 0; level < int(fromOverview.levels().size()); ++level) {
+                QVERIFY(fromWindows.fromWindow(level));
+                if (fromOverview.fromWindow(level)) continue;
+                for (int ty = 0; ty < fromOverview.tilesDown(level); ++ty)
+                    for (int tx = 0; tx < fromOverview.tilesAcross(level); ++tx) {
+                        const QImage a = fromWindows.renderTile(level, tx, ty), b = fromOverview.renderTile(level, tx, ty);
+                        QCOMPARE(b.size(), a.size());
+                        QVERIFY2(maxChannelDifference(a, b) <= 1,
+                                 qPrintable(QStringLiteral("%1, level %2, tile %3,%4 differs by %5")
+                                                .arg(layerTitle(layer)).arg(level).arg(tx).arg(ty)
+                                                .arg(maxChannelDifference(a, b))));
+                        ++compared;
+                    }
+            }
+            QVERIFY(fromOverview.fromWindow(0));
+            QVERIFY(!fromOverview.fromWindow(int(fromOverview.levels().size()) - 1));
+            // The overview's tiles read its cells, not the DTM's.
+            const int top = int(fromOverview.levels().size()) - 1;
+            QVERIFY(fromOverview.tileReadCost(top) * 4 == fromWindows.tileReadCost(top));
+        }
+        QVERIFY(compared >= 4);
     }
 
     void paintIsNotBlockedWhileTilesLoad() {
