@@ -34,8 +34,14 @@ void writeFileAtomically(const fs::path& path, std::string_view text) {
     fs::path tmp;
     int fd = -1;
     for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-        tmp = dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                     std::to_string(counter++));
+        // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) about "." + std::string.
+        std::string name = ".";
+        name += path.filename().string();
+        name += ".tmp.";
+        name += std::to_string(::getpid());
+        name += '.';
+        name += std::to_string(counter++);
+        tmp = dir / name;
         fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST) {
             const int err = errno;

@@ -551,7 +551,10 @@ std::string sequenceToText(const Sequence& s) {
         const CommandSpec& spec = commandDictionary().at(c.index());
         const std::vector<Value> values = commandValues(c);
         out += spec.stem;
-        for (std::size_t k = 0; k < values.size(); ++k) out += " " + argumentText(spec.arguments[k], values[k]);
+        for (std::size_t k = 0; k < values.size(); ++k) {
+            out += ' ';
+            out += argumentText(spec.arguments[k], values[k]);
+        }
         out += "\n";
     }
     return out;
