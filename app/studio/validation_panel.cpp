@@ -95,13 +95,29 @@ ValidationPanel::ValidationPanel(QWidget* parent)
     layout->addWidget(summary_);
     layout->addWidget(split, 1);
 
-    connect(validate_, &QPushButton::clicked, this, &ValidationPanel::validate);
+    connect(validate_, &QPushButton::clicked, this, [this] { running_ ? cancel() : validate(); });
     connect(tree_, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) { selectItem(item); });
     showPlots();
 }
 
 ValidationPanel::~ValidationPanel() {
-    if (worker_.joinable()) worker_.join();
+    if (worker_.joinable()) {
+        worker_.request_stop();
+        worker_.join();
+    }
+}
+
+void ValidationPanel::finishRun() {
+    running_ = false;
+    validate_->setText(tr("Validate"));
+    validate_->setEnabled(true);
+}
+
+void ValidationPanel::cancel() {
+    if (!running_) return;
+    worker_.request_stop();
+    validate_->setEnabled(false);  // until the worker has stopped
+    summary_->setText(tr("Cancelling\u2026"));
 }
 
 void ValidationPanel::setPlanSource(PlanSource source) { source_ = std::move(source); }
@@ -133,12 +149,13 @@ void ValidationPanel::validatePlan(const planner::Plan& plan) {
     }
     if (worker_.joinable()) worker_.join();
     running_ = true;
-    validate_->setEnabled(false);
+    validate_->setText(tr("Cancel"));
     summary_->setText(tr("Validating %1 segments: checking the route and driving it in the digital twin\u2026")
                           .arg(plan.route.segments.size()));
     planner::ValidationOptions options;
     options.monteCarloRuns = monteCarlo_->value();
-    worker_ = std::jthread([this, plan, options] {
+    worker_ = std::jthread([this, plan, options](std::stop_token stop) mutable {
+        options.stop = stop;
         auto post = [this](auto fn) { QMetaObject::invokeMethod(this, std::move(fn), Qt::QueuedConnection); };
         try {
             if (plan.site.dtm.sha256.empty())
@@ -147,14 +164,26 @@ void ValidationPanel::validatePlan(const planner::Plan& plan) {
                 throw Error(Error::Kind::InvalidArgument, *why + "; plan the route again on the current terrain");
             planner::ValidationOutcome outcome = planner::validatePlanOnDisk(plan, options);
             post([this, plan, outcome = std::move(outcome)]() mutable {
-                running_ = false;
-                validate_->setEnabled(true);
+                finishRun();
                 showOutcome(std::move(plan), std::move(outcome));
+            });
+        } catch (const Error& e) {
+            if (e.kind() == Error::Kind::Cancelled) {
+                post([this] {
+                    finishRun();
+                    summary_->setText(tr("Validation cancelled."));
+                    emit failed(summary_->text());
+                });
+                return;
+            }
+            post([this, m = QString::fromStdString(e.what())] {
+                finishRun();
+                summary_->setText(tr("<b style='color:#b00020'>Cannot validate:</b> %1").arg(m.toHtmlEscaped()));
+                emit failed(m);
             });
         } catch (const std::exception& e) {
             post([this, m = QString::fromStdString(e.what())] {
-                running_ = false;
-                validate_->setEnabled(true);
+                finishRun();
                 summary_->setText(tr("<b style='color:#b00020'>Cannot validate:</b> %1").arg(m.toHtmlEscaped()));
                 emit failed(m);
             });

@@ -47,7 +47,7 @@ public:
     using PlanSource = std::function<std::optional<planner::Plan>()>;
 
     explicit ValidationPanel(QWidget* parent = nullptr);
-    ~ValidationPanel() override;  // waits for a validation in progress (it cannot be interrupted)
+    ~ValidationPanel() override;  // stops a validation in progress and waits for it
 
     void setPlanSource(PlanSource source);
     void setUnits(DistanceUnits units);
@@ -66,6 +66,8 @@ public slots:
     void validate();
     // Validates `plan` (a snapshot). Ignored while a validation runs.
     void validatePlan(const traverse::planner::Plan& plan);
+    // Stops the validation in progress (the button reads Cancel meanwhile); the panel says so.
+    void cancel();
     // Moves the plots' cursor to a distance along the drive (metres), e.g. from the map.
     void setCursorDistance(double distanceM);
     // The plan changed: the results shown no longer apply (kept, marked stale).
@@ -97,6 +99,7 @@ private:
     std::vector<SegmentStatus> statuses_;
     std::jthread worker_;
     bool running_ = false;
+    void finishRun();  // the button back to Validate, on the UI thread
 };
 
 }  // namespace traverse::studio

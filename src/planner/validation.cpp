@@ -30,6 +30,7 @@ ValidationOutcome validateRoute(const Plan& plan, const terrain::HazardMaps& map
     SequenceOptions so = o.sequence;
     if (so.name.empty() || so.name == "route") so.name = plan.name.empty() ? "route" : plan.name;
     out.sequence = routeToSequence(plan.route, maps, plan.rover, checker, so);
+    if (o.stop.stop_requested()) throw Error(Error::Kind::Cancelled, "validation cancelled");
     twin::SimulationOptions sim;
     sim.zones = plan.zones;
     out.simulation = twin::simulate(dtm, plan.rover, out.sequence, sim);
@@ -37,6 +38,7 @@ ValidationOutcome validateRoute(const Plan& plan, const terrain::HazardMaps& map
         twin::MonteCarloOptions mc;
         mc.runs = o.monteCarloRuns;
         mc.seed = o.seed;
+        mc.stop = o.stop;
         out.dispersion = twin::runMonteCarlo(dtm, plan.rover, out.sequence, sim, mc);
     }
     const bool twinPass = out.simulation.verdict.pass && out.simulation.completed;
@@ -83,7 +85,10 @@ ValidationOutcome validatePlanOnDisk(const Plan& plan, const ValidationOptions& 
     auto pts = plan.route.points();
     pts.push_back(plan.goal);
     const terrain::MapExtent area = terrain::MapExtent::around(pts, 50.0);
-    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover));
+    terrain::HazardRunOptions run;
+    run.stop = options.stop;
+    const terrain::HazardMaps maps = terrain::HazardMaps::compute(dtm, area, twin::hazardParamsFor(plan.rover), run);
+    if (options.stop.stop_requested()) throw Error(Error::Kind::Cancelled, "validation cancelled");
     const terrain::ElevationModel model = terrain::ElevationModel::load(dtm, area);
     if (dtmCrsWkt) *dtmCrsWkt = dtm.info().crsWkt;
     return validateRoute(plan, maps, model, options);

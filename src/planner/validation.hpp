@@ -12,6 +12,7 @@
 #include "twin/monte_carlo.hpp"
 
 #include <optional>
+#include <stop_token>
 #include <string>
 
 namespace traverse::planner {
@@ -23,6 +24,9 @@ struct ValidationOptions {
     double navigationErrorFraction = 0.02;
     std::uint64_t seed = 1;
     SequenceOptions sequence;
+    // Optional: stops a validation part-way (reading the terrain, hazard maps, Monte Carlo runs);
+    // the validation then throws Error (Cancelled).
+    std::stop_token stop;
 };
 
 struct ValidationOutcome {

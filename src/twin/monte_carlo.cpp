@@ -67,6 +67,10 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
     std::mutex failureMutex;
     auto worker = [&] {
         for (int i = next++; i < mc.runs; i = next++) {
+            if (mc.stop.stop_requested()) {
+                next = mc.runs;
+                break;
+            }
             try {
                 const SimulationResult r = simulate(dtm, rover, sequence, quiet, draw(mc.seed, i, mc, rover));
                 out.ends[std::size_t(i)] = {r.endPose.e, r.endPose.n};
@@ -86,6 +90,7 @@ MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverCo
         worker();
     }
     if (failure) std::rethrow_exception(failure);
+    if (mc.stop.stop_requested()) throw Error(Error::Kind::Cancelled, "Monte Carlo dispersion cancelled");
 
     // Statistics in run order: the same whatever the thread count.
     double se = 0, sn = 0;

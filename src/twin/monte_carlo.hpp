@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct MonteCarloOptions {
     double startHeadingSigmaDeg = 0.5;  // initial heading error
     double confidence = 0.95;           // of the reported ellipse
     int threads = 0;                    // 0: all hardware threads
+    std::stop_token stop;               // optional; runMonteCarlo throws Error (Cancelled) when triggered
 };
 
 struct DispersionEllipse {
@@ -52,7 +54,7 @@ std::string simulationReportJson(const Sequence& sequence, const SimulationResul
                                  const MonteCarloResult* dispersion);
 
 // Throws Error (InvalidArgument) for bad options (runs < 1, sigmas negative, confidence outside
-// (0, 1)) and whatever simulate throws.
+// (0, 1)), Cancelled when mc.stop is triggered (checked between runs), and whatever simulate throws.
 MonteCarloResult runMonteCarlo(const terrain::ElevationModel& dtm, const RoverConfig& rover, const Sequence& sequence,
                                const SimulationOptions& options, const MonteCarloOptions& mc);
 

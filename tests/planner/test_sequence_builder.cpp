@@ -1,10 +1,12 @@
 #include "planner/sequence_builder.hpp"
 #include "planner/validation.hpp"
+#include "terrain/error.hpp"
 #include "twin/simulator.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <stop_token>
 
 using namespace traverse;
 using namespace traverse::planner;
@@ -102,4 +104,41 @@ TEST_CASE("validation requires the twin's rover to end near the goal") {
     out = validateRoute(plan, maps, dtm, vo);
     CHECK_FALSE(out.pass);
     CHECK(out.record.reportJson.find("\"arrives\":false") != std::string::npos);
+}
+
+TEST_CASE("a validation stopped part-way throws Cancelled, in the twin or in its Monte Carlo runs") {
+    const auto z = heights();
+    const twin::RoverConfig rover;
+    const auto maps = terrain::HazardMaps::compute(z, kGt, std::nullopt, twin::hazardParamsFor(rover));
+    const terrain::ElevationModel dtm(z, kGt, std::nullopt);
+    Plan plan;
+    plan.rover = rover;
+    plan.route.start = {10, 10, 0};
+    Provenance p;
+    p.source = "builtin";
+    for (int i = 1; i <= 8; ++i) plan.route.segments.push_back({{10, 10.0 + 10 * i}, p});
+    plan.goal = {10, 90};
+    std::stop_source stop;
+    ValidationOptions vo;
+    vo.monteCarloRuns = 50;
+    vo.stop = stop.get_token();
+    CHECK(validateRoute(plan, maps, dtm, vo).dispersion->runs == 50);  // not stopped: as before
+    stop.request_stop();
+    try {
+        validateRoute(plan, maps, dtm, vo);
+        FAIL("not cancelled");
+    } catch (const Error& e) {
+        CHECK(e.kind() == Error::Kind::Cancelled);
+    }
+    // The Monte Carlo runs stop between runs.
+    twin::MonteCarloOptions mc;
+    mc.runs = 50;
+    mc.stop = stop.get_token();
+    const twin::Sequence seq = validateRoute(plan, maps, dtm, {}).sequence;
+    try {
+        twin::runMonteCarlo(dtm, rover, seq, {}, mc);
+        FAIL("not cancelled");
+    } catch (const Error& e) {
+        CHECK(e.kind() == Error::Kind::Cancelled);
+    }
 }

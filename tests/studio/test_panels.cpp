@@ -23,8 +23,10 @@
 #include <QListWidget>
 #include <QMouseEvent>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -423,6 +425,28 @@ private slots:
         // The plot is in feet; what it reports is in metres.
         QVERIFY2(std::abs(cursor.first().at(0).toDouble() - metres) < 0.02 * metres, qPrintable(QStringLiteral("%1 vs %2, plot %3").arg(cursor.first().at(0).toDouble()).arg(metres).arg(*p->cursorX())));
         QVERIFY(*p->cursorX() > 3.0 * metres);
+    }
+
+    void aValidationInProgressCanBeCancelled() {
+        QVERIFY(proposed_);
+        ValidationPanel panel;
+        panel.setPlanSource([this] { return proposed_; });
+        panel.setMonteCarloRuns(panel.findChild<QSpinBox*>()->maximum());  // long enough to cancel
+        QSignalSpy validated(&panel, &ValidationPanel::validated);
+        QSignalSpy failed(&panel, &ValidationPanel::failed);
+        auto* button = panel.findChild<QPushButton*>();
+        QVERIFY(button);
+        QTest::mouseClick(button, Qt::LeftButton);
+        QVERIFY(panel.running());
+        QCOMPARE(button->text(), QStringLiteral("Cancel"));
+        QTest::qWait(200);
+        QTest::mouseClick(button, Qt::LeftButton);  // Cancel
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.running(), 20000);
+        QCOMPARE(validated.count(), 0);
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(panel.summaryText().contains(QStringLiteral("cancelled")), qPrintable(panel.summaryText()));
+        QCOMPARE(button->text(), QStringLiteral("Validate"));
+        QVERIFY(button->isEnabled());
     }
 
     void validationWithoutARouteSaysSo() {
