@@ -304,7 +304,8 @@ void HazardGeoTiffWriter::consume(const HazardBlock& b) {
     e->row0 = b.row0;
     e->rows = b.rows;
     e->cols = b.cols;
-    e->tiled = b.row0 % kTile == 0 && (b.rows == kTile || b.row0 + b.rows == impl_->rows);
+    // (A last block taller than a tile goes the general way: only one row of tiles is laid out.)
+    e->tiled = b.row0 % kTile == 0 && (b.rows == kTile || (b.rows < kTile && b.row0 + b.rows == impl_->rows));
     e->taken = {};
     e->written = {};
     const int across = (b.cols + kTile - 1) / kTile;

@@ -46,7 +46,7 @@ TEST_CASE("hazard layers are written as tiled compressed GeoTIFFs that read back
     const auto mem = HazardMaps::compute(dtm, HazardParams{});
     // Blocks of 256 rows are rows of tiles, which go straight to the files; others go through
     // GDAL's cache. Either way the edge tiles (300 x 260 cells) are partial.
-    for (const int blockRows : {64, 128, 256}) {
+    for (const int blockRows : {64, 128, 256, 512}) {
         INFO("blocks of " << blockRows << " rows");
         const auto out = dir / ("hazards" + std::to_string(blockRows));
         std::vector<fs::path> files;
