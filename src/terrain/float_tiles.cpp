@@ -108,6 +108,8 @@ std::unique_ptr<FloatTiles> FloatTiles::open(void* gdalDataset, const fs::path& 
     const std::string predictor = item(ds, "PREDICTOR", "IMAGE_STRUCTURE");
     if (!compression.empty() && compression != "DEFLATE") return nullptr;
     if (!predictor.empty() && predictor != "1" && predictor != "3") return nullptr;
+    // libtiff applies a predictor only inside a codec; a stray tag on an uncompressed file: GDAL's way.
+    if (compression.empty() && predictor == "3") return nullptr;
     if (!item(band, "NBITS", "IMAGE_STRUCTURE").empty()) return nullptr;  // e.g. 16-bit floats
 
     int bw = 0, bh = 0;
@@ -200,7 +202,8 @@ void FloatTiles::decodeTile(int tileRow, int tileCol, float* strip) {
     if (deflate_) {
         const libdeflate_result res =
             libdeflate_zlib_decompress_ex(inflater_->d, raw, want, tile_.data(), tile_.size(), nullptr, nullptr);
-        if (res != LIBDEFLATE_SUCCESS)
+        // Like libtiff, accept a stream that decodes to more than the tile (odd writers pad it).
+        if (res != LIBDEFLATE_SUCCESS && res != LIBDEFLATE_INSUFFICIENT_SPACE)
             throw Error(Error::Kind::Io, where() + ": the DEFLATE data is corrupt" +
                                              (res == LIBDEFLATE_SHORT_OUTPUT ? " (too short)" : ""));
     }
