@@ -24,6 +24,12 @@ QString runInBackground(const std::function<void(const std::function<void(double
         } catch (const Error& e) {
             std::lock_guard lock(mutex);
             failure = e.kind() == Error::Kind::Cancelled ? QStringLiteral("cancelled") : QString::fromStdString(e.what());
+        } catch (const std::exception& e) {
+            std::lock_guard lock(mutex);
+            failure = QString::fromStdString(e.what());
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            failure = QStringLiteral("unexpected failure");
         }
         done = true;
     });

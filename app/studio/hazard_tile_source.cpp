@@ -1,11 +1,14 @@
 #include "studio/hazard_tile_source.hpp"
 
 #include "studio/tile_cache.hpp"
+#include "terrain/error.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <list>
+#include <exception>
 #include <mutex>
+#include <stop_token>
 
 namespace traverse::studio {
 
@@ -86,24 +89,39 @@ public:
         while (entries_.size() > kCachedTiles) entries_.pop_back();
     }
 
-    // The overview of the whole DTM, computed by the first caller (others wait for it).
+    // The overview of the whole DTM, computed by the first caller (others wait for it). A failure
+    // is remembered (rethrown to later callers) unless it was a cancellation.
     std::shared_ptr<const Overview> overview(const terrain::Raster& dtm, const terrain::HazardParams& params, int cell) {
         std::lock_guard lock(overviewMutex_);
+        if (overviewFailure_) std::rethrow_exception(overviewFailure_);
         if (!overview_ || overview_->cell != cell) {
             auto o = std::make_shared<Overview>();
             OverviewSink sink(*o, dtm.info().cols, dtm.info().rows, cell);
-            terrain::computeHazards(dtm, params, sink);  // streaming, all cores
+            terrain::HazardRunOptions run;  // streaming, all cores
+            run.stop = stop_.get_token();
+            try {
+                terrain::computeHazards(dtm, params, sink, run);
+            } catch (const Error& e) {
+                if (e.kind() != Error::Kind::Cancelled) overviewFailure_ = std::current_exception();
+                throw;
+            }
             overview_ = std::move(o);
         }
         return overview_;
     }
+    // Stops an overview being computed (the site or the parameters changed, the map closes).
+    void cancel() { stop_.request_stop(); }
 
 private:
     std::mutex mutex_;
     std::list<std::pair<TileKey, std::shared_ptr<const Pooled>>> entries_;
     std::mutex overviewMutex_;
     std::shared_ptr<const Overview> overview_;
+    std::exception_ptr overviewFailure_;
+    std::stop_source stop_;
 };
+
+void cancelHazardOverview(HazardTileCache& cache) { cache.cancel(); }
 
 std::shared_ptr<HazardTileCache> HazardTileSource::makeCache() { return std::make_shared<HazardTileCache>(); }
 
@@ -194,9 +212,20 @@ QImage HazardTileSource::renderFrom(const terrain::Raster& from, int level, int 
             });
         } else {
             const std::shared_ptr<const Overview> ov = cache_->overview(from, params_, maxTileSide_ / kTileSize);
+            // Each overview cell goes to the pixel holding its centre, so that a hazard does not spread
+            // into the next pixel where pixel and cell edges differ; a pixel narrower than a cell takes
+            // the cell under its own centre.
+            auto cellsUnder = [&](int a, int b, int count) {
+                const double c = ov->cell;
+                int k0 = int(std::ceil((a - c / 2) / c)), k1 = int(std::ceil((b - c / 2) / c)) - 1;
+                if (k0 > k1) k0 = k1 = int(std::floor((a + b) / 2.0 / c));
+                return std::pair{std::clamp(k0, 0, count - 1), std::clamp(k1, 0, count - 1)};
+            };
             poolPixels([&](std::size_t o, int ra, int rb, int ca, int cb) {
-                for (int orow = ra / ov->cell; orow <= (rb - 1) / ov->cell; ++orow)
-                    for (int ocol = ca / ov->cell; ocol <= (cb - 1) / ov->cell; ++ocol) {
+                const auto [or0, or1] = cellsUnder(ra, rb, ov->rows);
+                const auto [oc0, oc1] = cellsUnder(ca, cb, ov->cols);
+                for (int orow = or0; orow <= or1; ++orow)
+                    for (int ocol = oc0; ocol <= oc1; ++ocol) {
                         const std::size_t i = std::size_t(orow) * std::size_t(ov->cols) + std::size_t(ocol);
                         worstInto(p->slope[o], ov->slope[i]);
                         worstInto(p->roughness[o], ov->roughness[i]);

@@ -22,6 +22,9 @@ inline constexpr int kMaxHazardSide = 2048;
 // The hazard layers of one tile, pooled to the tile's pixels; shared by the layers of a site so that
 // turning several on computes each tile once.
 class HazardTileCache;
+// Stops the cache's hazard overview if one is being computed (call when its site or parameters are
+// replaced, or the map closes: a large DTM takes seconds).
+void cancelHazardOverview(HazardTileCache& cache);
 
 class HazardTileSource final : public TileSource {
 public:

@@ -65,6 +65,7 @@ MapView::MapView(QWidget* parent) : QWidget(parent) {
 }
 
 MapView::~MapView() {
+    if (hazardCache_) cancelHazardOverview(*hazardCache_);
     loader_.reset();  // joins the workers before anything they post to is destroyed
 }
 
@@ -78,6 +79,13 @@ void MapView::buildLayers(std::shared_ptr<const terrain::Site> rendered) {
     std::array<std::unique_ptr<TileLayer>, kMapLayerCount> layers;
     bool async = false;
     std::uint64_t generation = generation_;
+    std::shared_ptr<HazardTileCache> hazardCache;
+    // The layers being replaced may be computing a hazard overview: stop it (it takes seconds on a
+    // large DTM, and the loader's reset waits for the tile being rendered).
+    auto replaceHazardCache = [&] {
+        if (hazardCache_) cancelHazardOverview(*hazardCache_);
+        hazardCache_ = hazardCache;
+    };
     if (rendered) {
         const terrain::Raster& dtm = rendered->dtm();
         auto at = [&](MapLayer l) -> std::unique_ptr<TileLayer>& { return layers[std::size_t(l)]; };
@@ -86,11 +94,12 @@ void MapView::buildLayers(std::shared_ptr<const terrain::Site> rendered) {
                 std::make_unique<TileLayer>(std::make_shared<ImageryTileSource>(*ortho), kImageryCacheBytes);
         at(MapLayer::Hillshade) = std::make_unique<TileLayer>(std::make_shared<HillshadeTileSource>(dtm),
                                                               rendered->ortho() ? kOtherCacheBytes : kImageryCacheBytes);
-        const auto shared = HazardTileSource::makeCache();
+        hazardCache = HazardTileSource::makeCache();
         for (MapLayer l : kMapLayers)
             if (isHazardLayer(l))
-                at(l) = std::make_unique<TileLayer>(std::make_shared<HazardTileSource>(dtm, l, hazardParams_, shared),
-                                                    kOtherCacheBytes);
+                at(l) = std::make_unique<TileLayer>(
+                    std::make_shared<HazardTileSource>(dtm, l, hazardParams_, hazardCache), kOtherCacheBytes);
+        replaceHazardCache();
         try {
             generation = loader_->reset({&dtm, rendered->ortho()}, rendered);
             async = true;
@@ -99,6 +108,7 @@ void MapView::buildLayers(std::shared_ptr<const terrain::Site> rendered) {
             generation = loader_->reset({}, nullptr);
         }
     } else {
+        replaceHazardCache();
         generation = loader_->reset({}, nullptr);
     }
     layers_ = std::move(layers);

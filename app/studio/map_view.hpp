@@ -14,6 +14,7 @@
 // multi-resolution raster whose tiles depend on the scale, which a scene of fixed items does not
 // model, and everything drawn later (routes, hazards, the rover) is placed in the map frame through
 // one MapViewport, shared with tests and with future views.
+#include "studio/hazard_tile_source.hpp"
 #include "studio/layer_style.hpp"
 #include "studio/map_viewport.hpp"
 #include "studio/tile_layer.hpp"
@@ -164,6 +165,7 @@ private:
     std::mutex inboxMutex_;
     std::vector<TileLoader::Result> inbox_;  // finished by the workers, not yet in the caches
     std::unique_ptr<TileLoader> loader_;
+    std::shared_ptr<HazardTileCache> hazardCache_;  // of the hazard layers shown
     bool asyncTiles_ = false;  // the loader holds handles on the site's rasters
     std::uint64_t generation_ = 0;
     int pendingTiles_ = 0;

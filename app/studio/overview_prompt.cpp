@@ -9,7 +9,7 @@
 namespace traverse::studio {
 
 QString buildOverviewsInBackground(const std::vector<std::filesystem::path>& files,
-                                   const std::function<bool(double share)>& onProgress) {
+                                   const std::function<bool(double share)>& onProgress, const QWidget* modal) {
     return runInBackground(
         [&](const std::function<void(double)>& report, std::stop_token stop) {
             for (std::size_t i = 0; i < files.size(); ++i)
@@ -17,7 +17,7 @@ QString buildOverviewsInBackground(const std::vector<std::filesystem::path>& fil
                     files[i], {}, [&](double f, std::string_view) { report((double(i) + f) / double(files.size())); },
                     stop);
         },
-        onProgress);
+        onProgress, modal);
 }
 
 bool promptToBuildOverviews(QWidget* parent, const std::vector<std::filesystem::path>& files) {
@@ -36,7 +36,7 @@ bool promptToBuildOverviews(QWidget* parent, const std::vector<std::filesystem::
                              QObject::tr("Cancel"), 0, 1000, parent);
     progress.setWindowModality(Qt::WindowModal);
     progress.setMinimumDuration(0);
-    const QString failure = buildOverviewsInBackground(files, progressIn(progress));
+    const QString failure = buildOverviewsInBackground(files, progressIn(progress), &progress);
     progress.setValue(1000);
     if (failure == QStringLiteral("cancelled")) return false;
     if (!failure.isEmpty()) {

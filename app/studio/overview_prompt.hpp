@@ -16,7 +16,8 @@ namespace traverse::studio {
 // thread) receives the share done over all files and may return false to cancel. Returns an empty
 // string on success, else the reason (the message names the file; "cancelled" when stopped).
 QString buildOverviewsInBackground(const std::vector<std::filesystem::path>& files,
-                                   const std::function<bool(double share)>& onProgress);
+                                   const std::function<bool(double share)>& onProgress,
+                                   const QWidget* modal = nullptr);
 
 // The dialog: a question naming the files, then a progress dialog. Returns true when overviews were
 // built for all of them. Errors are shown in a message box naming the file.

@@ -387,6 +387,20 @@ private slots:
             QVERIFY(fromOverview.tileReadCost(top) * 4 == fromWindows.tileReadCost(top));
         }
         QVERIFY(compared >= 4);
+
+        // A cancelled overview (the site replaced while it computes) fails its tiles as cancelled,
+        // and only for that cache.
+        auto cancelled = HazardTileSource::makeCache();
+        cancelHazardOverview(*cancelled);
+        const HazardTileSource stopped(site.dtm(), MapLayer::Slope, params, cancelled, 512);
+        const int top = int(stopped.levels().size()) - 1;
+        try {
+            stopped.renderTile(top, 0, 0);
+            QFAIL("not cancelled");
+        } catch (const Error& e) {
+            QCOMPARE(int(e.kind()), int(Error::Kind::Cancelled));
+        }
+        QVERIFY(!HazardTileSource(site.dtm(), MapLayer::Slope, params, pooled, 512).renderTile(top, 0, 0).isNull());
     }
 
     void paintIsNotBlockedWhileTilesLoad() {
