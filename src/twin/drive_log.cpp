@@ -313,11 +313,7 @@ DriveLog driveLogFromSimulation(const SimulationResult& result, const Sequence& 
         ev.commandIndex = e.commandIndex;
         ev.text = e.what;
         ev.at = at(e.timeS);
-        // The simulator's events, by what they say (twin/simulator.cpp).
-        if (e.what == "waypoint reached") ev.kind = EventKind::Waypoint;
-        else if (e.what.rfind("rover stopped", 0) == 0) ev.kind = EventKind::Stop;
-        else if (e.what.rfind("time limit", 0) == 0) ev.kind = EventKind::Fault;
-        else ev.kind = EventKind::Note;
+        ev.kind = e.kind;
         log.events.push_back(std::move(ev));
     }
     for (const Violation& v : result.verdict.violations) {

@@ -52,7 +52,7 @@ struct DriveLogInfo {
     bool operator==(const DriveLogInfo&) const = default;
 };
 
-enum class EventKind { Fault, Stop, Rule, Waypoint, Note };
+// EventKind (twin/simulator.hpp) by name:
 std::string_view eventKindName(EventKind kind);  // "fault", "stop", "rule", "waypoint", "note"
 std::optional<EventKind> eventKindFromName(std::string_view name);
 

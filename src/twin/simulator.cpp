@@ -64,11 +64,11 @@ private:
             const double de = c.e - believed_.e, dn = c.n - believed_.n;
             const double dist = std::hypot(de, dn);
             if (dist <= c.toleranceM) {
-                result_.events.push_back({time_, idx, "waypoint reached"});
+                result_.events.push_back({time_, idx, "waypoint reached", EventKind::Waypoint});
                 return true;
             }
             if (time_ - t0 > c.timeLimitS) {
-                result_.events.push_back({time_, idx, "time limit reached before the waypoint"});
+                result_.events.push_back({time_, idx, "time limit reached before the waypoint", EventKind::Fault});
                 return true;
             }
             const double bearing = wrapDeg(std::atan2(de, dn) / kDeg);
@@ -268,11 +268,12 @@ private:
 
         // The rover's own fault protection.
         if (st.tiltDeg > onboardMaxTiltDeg_) {
-            result_.events.push_back({time_, idx, "rover stopped: tilt " + std::to_string(st.tiltDeg) +
-                                                      " deg above its stop limit"});
+            result_.events.push_back(
+                {time_, idx, "rover stopped: tilt " + std::to_string(st.tiltDeg) + " deg above its stop limit",
+                 EventKind::Stop});
             stopped_ = true;
         } else if (time_ > onboardMaxTimeS_) {
-            result_.events.push_back({time_, idx, "rover stopped: drive time above its stop limit"});
+            result_.events.push_back({time_, idx, "rover stopped: drive time above its stop limit", EventKind::Stop});
             stopped_ = true;
         }
         return !stopped_;

@@ -33,10 +33,14 @@ struct Perturbation {
     double startHeadingOffsetDeg = 0.0;              // true start heading minus the sequence's
 };
 
+// What kind of thing happened (drive logs store it; replay counts them).
+enum class EventKind { Fault, Stop, Rule, Waypoint, Note };
+
 struct Event {
     double timeS = 0.0;
     int commandIndex = 0;
     std::string what;
+    EventKind kind = EventKind::Note;
 };
 
 struct SimulationResult {

@@ -179,6 +179,7 @@ TEST_CASE("turns, arcs and go-to-waypoint") {
     CHECK(std::hypot(g.endPose.e - 1025, g.endPose.n - 5040) < 0.3 + 0.01 * 34);
     REQUIRE_FALSE(g.events.empty());
     CHECK(g.events.back().what == "waypoint reached");
+    CHECK(g.events.back().kind == EventKind::Waypoint);
     // Blind: the rover believes it arrived; slip leaves it short.
     const auto b = simulate(dtm, rover, drive(1010, 5010, 0, {GoToWaypoint{1025, 5040, 0.3, 3600, DriveMode::Blind}}));
     CHECK(std::hypot(b.estimatedEndPose.e - 1025, b.estimatedEndPose.n - 5040) <= 0.3);
@@ -193,6 +194,7 @@ TEST_CASE("the rover's own stop conditions end the sequence") {
     CHECK_FALSE(r.completed);
     REQUIRE_FALSE(r.events.empty());
     CHECK(r.events.back().what.find("tilt") != std::string::npos);
+    CHECK(r.events.back().kind == EventKind::Stop);
     CHECK(r.endPose.headingDeg == 0.0);  // the turn never ran
 }
 
