@@ -24,9 +24,16 @@ Json parseStrict(const std::string& text, const DuplicateKeyHandler& onDuplicate
     // The path of the innermost object: its ancestors' keys and indices.
     auto objectPath = [&] {
         std::string p;
+        // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) about "[" + std::string.
         for (std::size_t i = 0; i + 1 < stack.size(); ++i) {
-            if (stack[i].array) p += "[" + std::to_string(stack[i].index) + "]";
-            else p += (p.empty() ? "" : ".") + stack[i].key;
+            if (stack[i].array) {
+                p += '[';
+                p += std::to_string(stack[i].index);
+                p += ']';
+            } else {
+                if (!p.empty()) p += '.';
+                p += stack[i].key;
+            }
         }
         return p;
     };
