@@ -9,6 +9,7 @@
 #include "studio/waypoint_table.hpp"
 
 #include "planner/plan.hpp"
+#include "studio_test_support.hpp"
 #include "support/test_support.hpp"
 #include "terrain/site.hpp"
 
@@ -28,17 +29,12 @@
 
 using namespace traverse;
 using namespace traverse::studio;
+using traverse::studio_test::artefact;
+using traverse::studio_test::sampleDtm;
+using traverse::studio_test::sampleOrtho;
 using Tool = RouteOverlay::Tool;
 
 namespace {
-
-std::filesystem::path sampleDtm() { return test::sampleDir() / "sample_dtm.tif"; }
-std::filesystem::path sampleOrtho() { return test::sampleDir() / "sample_ortho.tif"; }
-
-QString artefact(const QString& name) {
-    QDir().mkpath(QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS));
-    return QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS) + QLatin1Char('/') + name;
-}
 
 bool same(terrain::MapPoint a, terrain::MapPoint b) { return a.e == b.e && a.n == b.n; }
 

@@ -11,6 +11,7 @@
 #include "studio/tile_loader.hpp"
 #include "studio/tile_source.hpp"
 
+#include "studio_test_support.hpp"
 #include "support/test_support.hpp"
 #include "terrain/error.hpp"
 #include "terrain/crs_transform.hpp"
@@ -34,16 +35,11 @@
 
 using namespace traverse;
 using namespace traverse::studio;
+using traverse::studio_test::artefact;
+using traverse::studio_test::sampleDtm;
+using traverse::studio_test::sampleOrtho;
 
 namespace {
-
-std::filesystem::path sampleDtm() { return test::sampleDir() / "sample_dtm.tif"; }
-std::filesystem::path sampleOrtho() { return test::sampleDir() / "sample_ortho.tif"; }
-
-QString artefact(const QString& name) {
-    QDir().mkpath(QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS));
-    return QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS) + QLatin1Char('/') + name;
-}
 
 // Results of a loader, collected on the test's thread.
 struct Collector {

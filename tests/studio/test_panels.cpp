@@ -14,6 +14,7 @@
 #include "twin/telemetry.hpp"
 
 #include "support/model_server.hpp"
+#include "studio_test_support.hpp"
 #include "support/test_support.hpp"
 
 #include <QDir>
@@ -37,6 +38,9 @@
 
 using namespace traverse;
 using namespace traverse::studio;
+using traverse::studio_test::artefact;
+using traverse::studio_test::sampleDtm;
+using traverse::studio_test::sampleOrtho;
 namespace fs = std::filesystem;
 
 Q_DECLARE_METATYPE(traverse::planner::Route)
@@ -46,11 +50,6 @@ Q_DECLARE_METATYPE(traverse::terrain::MapPoint)
 namespace {
 
 constexpr const char* kServerKey = "sk-test-panels-key-7c1e";
-
-QString artefact(const QString& name) {
-    QDir().mkpath(QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS));
-    return QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS) + QLatin1Char('/') + name;
-}
 
 // A plan on the sample site: 300 m due east, known to be plannable by the built-in proposer.
 planner::Plan samplePlan(twin::Pose start = {2400, 1093900, 90}, terrain::MapPoint goal = {2700, 1093900}) {

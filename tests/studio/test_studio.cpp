@@ -8,6 +8,7 @@
 #include "studio/tile_cache.hpp"
 #include "studio/tile_source.hpp"
 
+#include "studio_test_support.hpp"
 #include "support/test_support.hpp"
 #include "terrain/site.hpp"
 
@@ -26,16 +27,11 @@
 
 using namespace traverse;
 using namespace traverse::studio;
+using traverse::studio_test::artefact;
+using traverse::studio_test::sampleDtm;
+using traverse::studio_test::sampleOrtho;
 
 namespace {
-
-std::filesystem::path sampleDtm() { return test::sampleDir() / "sample_dtm.tif"; }
-std::filesystem::path sampleOrtho() { return test::sampleDir() / "sample_ortho.tif"; }
-
-QString artefact(const QString& name) {
-    QDir().mkpath(QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS));
-    return QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS) + QLatin1Char('/') + name;
-}
 
 struct AreaStats {
     double stddev = 0.0;          // of the grey level

@@ -17,6 +17,7 @@
 #include "studio/workflow_panels.hpp"
 
 #include "planner/plan.hpp"
+#include "studio_test_support.hpp"
 #include "support/test_support.hpp"
 #include "terrain/site.hpp"
 #include "twin/drive_log.hpp"
@@ -39,14 +40,12 @@
 
 using namespace traverse;
 using namespace traverse::studio;
+using traverse::studio_test::artefact;
+using traverse::studio_test::sampleDtm;
+using traverse::studio_test::sampleOrtho;
 namespace fs = std::filesystem;
 
 namespace {
-
-QString artefact(const QString& name) {
-    QDir().mkpath(QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS));
-    return QStringLiteral(TRAVERSE_STUDIO_ARTEFACTS) + QLatin1Char('/') + name;
-}
 
 // Grey-level spread over a rectangle of an image: a blank map has none.
 double spread(const QImage& image, const QRect& area) {
