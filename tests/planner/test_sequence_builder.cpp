@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <stop_token>
+#include <tuple>
 
 using namespace traverse;
 using namespace traverse::planner;
@@ -81,19 +82,27 @@ TEST_CASE("by default every go-to uses visual odometry or AutoNav, never blind")
         if (const auto* g = std::get_if<twin::GoToWaypoint>(&c)) CHECK(g->mode != twin::DriveMode::Blind);
 }
 
-TEST_CASE("validation requires the twin's rover to end near the goal") {
-    const auto z = heights();
-    const twin::RoverConfig rover;
-    const auto maps = terrain::HazardMaps::compute(z, kGt, std::nullopt, twin::hazardParamsFor(rover));
-    const terrain::ElevationModel dtm(z, kGt, std::nullopt);
+// An 80 m route north across the flat west half, in 10 m segments, with the terrain to validate it on.
+struct FlatDrive {
+    Grid<float> z = heights();
+    twin::RoverConfig rover;
+    terrain::HazardMaps maps = terrain::HazardMaps::compute(z, kGt, std::nullopt, twin::hazardParamsFor(rover));
+    terrain::ElevationModel dtm{z, kGt, std::nullopt};
     Plan plan;
-    plan.name = "flat";
-    plan.rover = rover;
-    plan.route.start = {10, 10, 0};
-    Provenance p;
-    p.source = "builtin";
-    for (int i = 1; i <= 8; ++i) plan.route.segments.push_back({{10, 10.0 + 10 * i}, p});
-    plan.goal = {10, 90};
+    FlatDrive() {
+        plan.name = "flat";
+        plan.rover = rover;
+        plan.route.start = {10, 10, 0};
+        Provenance p;
+        p.source = "builtin";
+        for (int i = 1; i <= 8; ++i) plan.route.segments.push_back({{10, 10.0 + 10 * i}, p});
+        plan.goal = {10, 90};
+    }
+};
+
+TEST_CASE("validation requires the twin's rover to end near the goal") {
+    const FlatDrive f;
+    const auto& [maps, dtm, plan] = std::tie(f.maps, f.dtm, f.plan);
     ValidationOptions vo;
     auto out = validateRoute(plan, maps, dtm, vo);
     CHECK(out.pass);
@@ -107,17 +116,8 @@ TEST_CASE("validation requires the twin's rover to end near the goal") {
 }
 
 TEST_CASE("a validation stopped part-way throws Cancelled, in the twin or in its Monte Carlo runs") {
-    const auto z = heights();
-    const twin::RoverConfig rover;
-    const auto maps = terrain::HazardMaps::compute(z, kGt, std::nullopt, twin::hazardParamsFor(rover));
-    const terrain::ElevationModel dtm(z, kGt, std::nullopt);
-    Plan plan;
-    plan.rover = rover;
-    plan.route.start = {10, 10, 0};
-    Provenance p;
-    p.source = "builtin";
-    for (int i = 1; i <= 8; ++i) plan.route.segments.push_back({{10, 10.0 + 10 * i}, p});
-    plan.goal = {10, 90};
+    const FlatDrive f;
+    const auto& [maps, dtm, plan, rover] = std::tie(f.maps, f.dtm, f.plan, f.rover);
     std::stop_source stop;
     ValidationOptions vo;
     vo.monteCarloRuns = 50;
