@@ -78,22 +78,25 @@ QRectF TileLayer::screenRect(const MapViewport& viewport, double dpr, int level,
     return QRectF(QPointF(snap(a.x()), snap(a.y())), QPointF(snap(b.x()), snap(b.y())));
 }
 
-FrameReport TileLayer::draw(QPainter& painter, const MapViewport& viewport, double dpr) {
-    FrameReport report;
+TileSource::TileRange TileLayer::beginFrame(QPainter& painter, const MapViewport& viewport, double dpr,
+                                            FrameReport& report) const {
     const double mppDevice = viewport.metresPerPixel() / dpr;
     report.level = source_->levelFor(mppDevice);
-    const int level = report.level;
-    const TileSource::TileRange range = source_->tilesIn(level, viewport.visibleExtent());
-    if (range.empty()) return report;
-
-    const std::int64_t cost = source_->tileReadCost(level);
+    const TileSource::TileRange range = source_->tilesIn(report.level, viewport.visibleExtent());
+    if (range.empty()) return range;
     report.unaffordable = source_->readLimited() && readCost(viewport, dpr) > kFrameReadLimit;
-
-    // Downsampled tiles are smoothed; magnified ones show their pixels as squares, as an analyst
-    // expects when inspecting rocks at full resolution.
     painter.save();
     painter.setRenderHint(QPainter::SmoothPixmapTransform,
-                          source_->levels()[std::size_t(level)].pixelSize < mppDevice);
+                          source_->levels()[std::size_t(report.level)].pixelSize < mppDevice);
+    return range;
+}
+
+FrameReport TileLayer::draw(QPainter& painter, const MapViewport& viewport, double dpr) {
+    FrameReport report;
+    const TileSource::TileRange range = beginFrame(painter, viewport, dpr, report);
+    if (range.empty()) return report;
+    const int level = report.level;
+    const std::int64_t cost = source_->tileReadCost(level);
     std::int64_t spent = 0;
     for (int ty = range.y0; ty < range.y1; ++ty) {
         for (int tx = range.x0; tx < range.x1; ++tx) {
@@ -152,16 +155,9 @@ bool TileLayer::drawStandIn(QPainter& painter, const MapViewport& viewport, doub
 FrameReport TileLayer::drawCached(QPainter& painter, const MapViewport& viewport, double dpr,
                                   std::vector<TileKey>& missing) {
     FrameReport report;
-    const double mppDevice = viewport.metresPerPixel() / dpr;
-    report.level = source_->levelFor(mppDevice);
-    const int level = report.level;
-    const TileSource::TileRange range = source_->tilesIn(level, viewport.visibleExtent());
+    const TileSource::TileRange range = beginFrame(painter, viewport, dpr, report);
     if (range.empty()) return report;
-    report.unaffordable = source_->readLimited() && readCost(viewport, dpr) > kFrameReadLimit;
-
-    painter.save();
-    painter.setRenderHint(QPainter::SmoothPixmapTransform,
-                          source_->levels()[std::size_t(level)].pixelSize < mppDevice);
+    const int level = report.level;
     const QPointF centre(viewport.size().width() / 2.0, viewport.size().height() / 2.0);
     std::vector<std::pair<double, TileKey>> wanted;
     for (int ty = range.y0; ty < range.y1; ++ty) {

@@ -64,6 +64,12 @@ public:
     const TileCache& cache() const { return cache_; }
 
 private:
+    // What both ways of drawing start with: the level for the view, the tiles it shows (empty: none,
+    // and the report is final), whether the view is too costly to read; the painter smoothing
+    // downsampled tiles (magnified ones show their pixels as squares, as an analyst inspecting rocks
+    // at full resolution expects). Ends with painter.save() when the range is not empty.
+    TileSource::TileRange beginFrame(QPainter& painter, const MapViewport& viewport, double dpr,
+                                     FrameReport& report) const;
     QImage render(int level, int tx, int ty, FrameReport& report);
     QImage unreadable(const TileKey& key) const;
     QRectF screenRect(const MapViewport& viewport, double dpr, int level, int tx, int ty) const;
