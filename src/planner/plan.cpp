@@ -793,33 +793,34 @@ std::string sha256Hex(std::string_view bytes) {
     return h.hex();
 }
 
-std::string sha256File(const fs::path& path) {
+namespace {
+// A file's SHA-256, telling `onBlock` the bytes of each block read.
+std::string sha256Of(const fs::path& path, const std::function<void(std::size_t)>& onBlock) {
     Sha256 h;
-    readBlocks(path, [&](const unsigned char* p, std::size_t n) { h.update(p, n); });
+    readBlocks(path, [&](const unsigned char* p, std::size_t n) {
+        h.update(p, n);
+        if (onBlock) onBlock(n);
+    });
     return h.hex();
 }
+}  // namespace
+
+std::string sha256File(const fs::path& path) { return sha256Of(path, {}); }
 
 PlanSite hashSite(const fs::path& dtm, const std::optional<fs::path>& ortho, const HashProgress& progress) {
-    if (!progress) {
-        PlanSite site;
-        site.dtm = {dtm, sha256File(dtm)};
-        if (ortho) site.ortho = SiteFile{*ortho, sha256File(*ortho)};
-        return site;
-    }
     std::uint64_t total = 0, done = 0;
-    for (const fs::path* p : {&dtm, ortho ? &*ortho : nullptr}) {
-        std::error_code ec;
-        if (p) total += fs::file_size(*p, ec);  // an unreadable file fails below, naming itself
-    }
+    if (progress)
+        for (const fs::path* p : {&dtm, ortho ? &*ortho : nullptr}) {
+            std::error_code ec;
+            if (p) total += fs::file_size(*p, ec);  // an unreadable file fails below, naming itself
+        }
     auto hash = [&](const fs::path& path) {
-        Sha256 h;
-        readBlocks(path, [&](const unsigned char* b, std::size_t n) {
-            h.update(b, n);
+        if (!progress) return sha256File(path);
+        return sha256Of(path, [&](std::size_t n) {
             done += n;
             if (!progress(done, std::max(total, done)))
                 throw Error(Error::Kind::Cancelled, path.string() + ": hashing cancelled");
         });
-        return h.hex();
     };
     PlanSite site;
     site.dtm = {dtm, hash(dtm)};
